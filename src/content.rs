@@ -1,0 +1,423 @@
+//! Parse: front matter and bodies become typed articles, glossary terms and events.
+//!
+//! Input: the loaded source files. Output: `Content`, validated (required fields,
+//! dates, unique slugs, terms and aliases), with every problem collected.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::config::{LinkMode, SiteConfig};
+use crate::date::{PartialDate, Precision, ACCEPTED_FORMS};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::frontmatter::{self, Split};
+use crate::slug::{is_valid_slug, slugify};
+use crate::source::{SourceFile, SourceKind};
+
+/// A date field: a string (`"2023-12"`), a bare year (`1951`) or a TOML date (`2024-12-15`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateValue(pub PartialDate);
+
+impl<'de> Deserialize<'de> for DateValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = DateValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "a date ({ACCEPTED_FORMS})")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<DateValue, E> {
+                PartialDate::parse(s).map(DateValue).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<DateValue, E> {
+                self.visit_str(&n.to_string())
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<DateValue, E> {
+                self.visit_str(&n.to_string())
+            }
+            // TOML dates arrive as a one-entry map holding their text.
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<DateValue, A::Error> {
+                let Some((_, text)) = map.next_entry::<String, String>()? else {
+                    return Err(serde::de::Error::custom("empty date"));
+                };
+                self.visit_str(&text)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceCredit {
+    pub publication: Option<String>,
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub date: Option<DateValue>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ArticleMeta {
+    title: Option<String>,
+    date: Option<DateValue>,
+    updated: Option<DateValue>,
+    summary: Option<String>,
+    author: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    draft: bool,
+    slug: Option<String>,
+    source: Option<SourceCredit>,
+    #[serde(default)]
+    events: Vec<EventMeta>,
+    glossary_links: Option<LinkMode>,
+}
+
+const ARTICLE_FIELDS: &[&str] = &[
+    "title", "date", "updated", "summary", "author", "tags", "draft", "slug", "source", "events",
+    "glossary_links",
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventMeta {
+    pub date: DateValue,
+    pub title: String,
+    pub body: Option<String>,
+    pub anchor: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub id: Option<String>,
+    /// Only in `timeline.toml`: the article (file in content/articles) it relates to.
+    pub article: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TermMeta {
+    term: Option<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    expansion: Option<String>,
+    case_sensitive: Option<bool>,
+    slug: Option<String>,
+}
+
+const TERM_FIELDS: &[&str] = &["term", "aliases", "expansion", "case_sensitive", "slug"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimelineFile {
+    #[serde(default)]
+    events: Vec<EventMeta>,
+}
+
+/// Where a piece of content came from, for diagnostics.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub file: String,
+    pub text: Arc<str>,
+}
+
+impl Origin {
+    /// A diagnostic pointing at `needle` in the file (or its first line).
+    pub fn error_at(&self, needle: &str, message: impl Into<String>) -> Diagnostic {
+        let d = Diagnostic::error(message).in_file(&self.file);
+        match self.text.find(needle).filter(|_| !needle.is_empty()) {
+            Some(start) => d.at_span(&self.text, start..start + needle.len()),
+            None => d.at_line(&self.text, 1),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Article {
+    pub origin: Origin,
+    /// Path under content/articles (`a.md`, `sub/b.md`).
+    pub rel: String,
+    pub title: String,
+    pub date: PartialDate,
+    pub updated: Option<PartialDate>,
+    pub summary: Option<String>,
+    pub author: Option<String>,
+    pub tags: Vec<String>,
+    pub draft: bool,
+    pub slug: String,
+    pub credit: Option<SourceCredit>,
+    pub events: Vec<EventMeta>,
+    pub link_mode: Option<LinkMode>,
+    pub body_offset: usize,
+    pub body_line: usize,
+}
+
+impl Article {
+    pub fn body(&self) -> &str {
+        &self.origin.text[self.body_offset..]
+    }
+    /// Site path, without the base path: `articles/<slug>/`.
+    pub fn path(&self) -> String {
+        format!("articles/{}/", self.slug)
+    }
+}
+
+#[derive(Debug)]
+pub struct Term {
+    pub origin: Origin,
+    pub name: String,
+    pub slug: String,
+    pub aliases: Vec<String>,
+    pub expansion: Option<String>,
+    pub case_sensitive: Option<bool>,
+    pub body_offset: usize,
+    pub body_line: usize,
+}
+
+impl Term {
+    pub fn body(&self) -> &str {
+        &self.origin.text[self.body_offset..]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub origin: Origin,
+    pub meta: EventMeta,
+}
+
+#[derive(Debug, Default)]
+pub struct Content {
+    pub articles: Vec<Article>,
+    pub terms: Vec<Term>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+pub struct ParseOptions {
+    pub drafts: bool,
+}
+
+/// Parses every source, then checks what only makes sense across files.
+pub fn parse_all(sources: &[SourceFile], _config: &SiteConfig, opts: &ParseOptions) -> Result<(Content, Diagnostics), Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut content = Content::default();
+    for source in sources {
+        let origin = Origin {
+            file: source.display.clone(),
+            text: source.text.clone(),
+        };
+        match source.kind {
+            SourceKind::Article => match parse_article(source, origin, &mut diags) {
+                Some(a) if !a.draft || opts.drafts => content.articles.push(a),
+                _ => {}
+            },
+            SourceKind::Term => {
+                if let Some(t) = parse_term(source, origin, &mut diags) {
+                    content.terms.push(t);
+                }
+            }
+            SourceKind::Timeline => parse_timeline(origin, &mut content.timeline, &mut diags),
+        }
+    }
+    check_unique_slugs(&content.articles, &mut diags);
+    check_unique_terms(&content.terms, &mut diags);
+    content.articles.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title)));
+    content.terms.sort_by_key(|t| t.name.to_lowercase());
+    diags.into_result().map(|d| (content, d))
+}
+
+fn warn_unknown(unknown: &[String], known: &[&str], split: &Split<'_>, origin: &Origin, diags: &mut Diagnostics) {
+    for key in unknown {
+        let leaf = key.rsplit('.').next().unwrap_or(key);
+        let mut d = Diagnostic::warning(format!("unknown front matter field `{key}` is ignored")).in_file(&origin.file);
+        if let Some(span) = frontmatter::key_span(split, leaf) {
+            d = d.at_span(&origin.text, span);
+        }
+        d = match frontmatter::suggest(leaf, known) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help(format!("known fields: {}", known.join(", "))),
+        };
+        diags.push(d);
+    }
+}
+
+fn missing_field(origin: &Origin, field: &str, example: &str) -> Diagnostic {
+    Diagnostic::error(format!("the front matter has no `{field}`"))
+        .in_file(&origin.file)
+        .at_line(&origin.text, 1)
+        .help(format!("add a line such as `{example}` between the `+++` lines"))
+}
+
+fn parse_article(source: &SourceFile, origin: Origin, diags: &mut Diagnostics) -> Option<Article> {
+    let text = source.text.clone();
+    let split = match frontmatter::split(&text, &origin.file, &text) {
+        Ok(s) => s,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let (meta, unknown): (ArticleMeta, _) = match frontmatter::parse(&split, &origin.file, &text) {
+        Ok(m) => m,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    warn_unknown(&unknown, ARTICLE_FIELDS, &split, &origin, diags);
+    let title = meta.title.filter(|t| !t.trim().is_empty());
+    if title.is_none() {
+        diags.push(missing_field(&origin, "title", "title = \"Japan's new security strategy\""));
+    }
+    if meta.date.is_none() {
+        diags.push(missing_field(&origin, "date", "date = 2025-01-20"));
+    }
+    let (title, date) = (title?, meta.date?.0);
+    for (field, value) in [("date", Some(date)), ("updated", meta.updated.map(|d| d.0))] {
+        if let Some(v) = value.filter(|v| v.precision() != Precision::Day) {
+            let d = origin.error_at(&v.iso(), format!("the article's `{field}` must be a full day, not \"{}\"", v.iso()));
+            diags.push(d.help("write it as YYYY-MM-DD, e.g. 2025-01-20 (events may use a year or a month)"));
+        }
+    }
+    let stem = source.rel.rsplit('/').next().unwrap_or(&source.rel);
+    let stem = stem.strip_suffix(".md").or_else(|| stem.strip_suffix(".MD")).unwrap_or(stem);
+    let slug = match meta.slug {
+        Some(s) if !is_valid_slug(&s) => {
+            let d = origin.error_at(&s, format!("slug \"{s}\" may only hold lowercase letters, digits and `-`"));
+            diags.push(d.help(format!("use slug = \"{}\"", slugify(&s))));
+            slugify(&s)
+        }
+        Some(s) => s,
+        None => slugify(stem),
+    };
+    if slug.is_empty() {
+        diags.push(origin.error_at("", "the file name gives an empty slug").help("rename the file or set slug = \"…\""));
+    }
+    check_events(&meta.events, &origin, false, diags);
+    Some(Article {
+        rel: source.rel.clone(),
+        title,
+        date,
+        updated: meta.updated.map(|d| d.0),
+        summary: meta.summary,
+        author: meta.author,
+        tags: meta.tags.into_iter().filter(|t| !t.trim().is_empty()).collect(),
+        draft: meta.draft,
+        slug,
+        credit: meta.source,
+        events: meta.events,
+        link_mode: meta.glossary_links,
+        body_offset: text.len() - split.body.len(),
+        body_line: split.body_line,
+        origin,
+    })
+}
+
+fn check_events(events: &[EventMeta], origin: &Origin, in_timeline_file: bool, diags: &mut Diagnostics) {
+    for e in events {
+        if e.title.trim().is_empty() {
+            diags.push(origin.error_at("title = \"\"", "an event has an empty title").help("give every event a title"));
+        }
+        if e.article.is_some() && !in_timeline_file {
+            let d = origin.error_at("article", "`article` belongs in content/timeline.toml, not in an article's events");
+            diags.push(d.help("an event in an article's front matter already belongs to that article; remove `article`"));
+        }
+    }
+}
+
+fn parse_term(source: &SourceFile, origin: Origin, diags: &mut Diagnostics) -> Option<Term> {
+    let text = source.text.clone();
+    let split = frontmatter::split(&text, &origin.file, &text).map_err(|d| diags.push(d)).ok()?;
+    let (meta, unknown): (TermMeta, _) = frontmatter::parse(&split, &origin.file, &text).map_err(|d| diags.push(d)).ok()?;
+    warn_unknown(&unknown, TERM_FIELDS, &split, &origin, diags);
+    let Some(name) = meta.term.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) else {
+        diags.push(missing_field(&origin, "term", "term = \"Article 9\""));
+        return None;
+    };
+    let slug = meta.slug.unwrap_or_else(|| slugify(&name));
+    Some(Term {
+        name,
+        slug,
+        aliases: meta.aliases.into_iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect(),
+        expansion: meta.expansion,
+        case_sensitive: meta.case_sensitive,
+        body_offset: text.len() - split.body.len(),
+        body_line: split.body_line,
+        origin,
+    })
+}
+
+fn parse_timeline(origin: Origin, out: &mut Vec<TimelineEntry>, diags: &mut Diagnostics) {
+    match toml::from_str::<TimelineFile>(&origin.text) {
+        Ok(file) => {
+            check_events(&file.events, &origin, true, diags);
+            out.extend(file.events.into_iter().map(|meta| TimelineEntry {
+                origin: origin.clone(),
+                meta,
+            }));
+        }
+        Err(e) => {
+            let mut d = Diagnostic::error(format!("timeline: {}", e.message().trim()))
+                .in_file(&origin.file)
+                .help("each event is a [[events]] table with date, title and optional body, article, tags, id");
+            if let Some(span) = e.span() {
+                d = d.at_span(&origin.text, span);
+            }
+            diags.push(d);
+        }
+    }
+}
+
+fn check_unique_slugs(articles: &[Article], diags: &mut Diagnostics) {
+    let mut seen: HashMap<&str, &Article> = HashMap::new();
+    for a in articles {
+        if let Some(first) = seen.insert(&a.slug, a) {
+            let d = a.origin.error_at(&a.slug, format!(
+                "{} and {} both have the slug \"{}\" (both would be written to /articles/{}/)",
+                first.origin.file, a.origin.file, a.slug, a.slug
+            ));
+            diags.push(d.help("rename one of the files or give one of them a different `slug = \"…\"`"));
+        }
+    }
+}
+
+fn check_unique_terms(terms: &[Term], diags: &mut Diagnostics) {
+    // Every name and alias, case-folded, must point at exactly one term.
+    let mut names: BTreeMap<String, (&Term, bool)> = BTreeMap::new();
+    for t in terms {
+        if let Some((other, _)) = names.get(&t.name.to_lowercase()) {
+            let d = t.origin.error_at(&t.name, format!("the term \"{}\" is defined twice: here and in {}", t.name, other.origin.file));
+            diags.push(d.help("keep one file per term; merge the two definitions"));
+            continue;
+        }
+        names.insert(t.name.to_lowercase(), (t, true));
+    }
+    for t in terms {
+        for alias in &t.aliases {
+            let key = alias.to_lowercase();
+            match names.get(&key) {
+                Some((other, true)) if std::ptr::eq(*other, t) => {}
+                Some((other, true)) => {
+                    let d = t.origin.error_at(alias, format!("the alias \"{alias}\" is the name of another term, defined in {}", other.origin.file));
+                    diags.push(d.help("remove the alias: a mention can only lead to one definition"));
+                }
+                Some((other, false)) => {
+                    let d = t.origin.error_at(alias, format!("the alias \"{alias}\" is also an alias of \"{}\" in {}", other.name, other.origin.file));
+                    diags.push(d.help("an alias may belong to one term only; remove it from one of them"));
+                }
+                None => {
+                    names.insert(key, (t, false));
+                }
+            }
+        }
+    }
+    let mut slugs: HashMap<&str, &Term> = HashMap::new();
+    for t in terms {
+        if let Some(other) = slugs.insert(&t.slug, t) {
+            if !t.name.eq_ignore_ascii_case(&other.name) {
+                let d = t.origin.error_at(&t.name, format!("the terms \"{}\" and \"{}\" ({}) have the same anchor #{}", t.name, other.name, other.origin.file, t.slug));
+                diags.push(d.help("set `slug = \"…\"` on one of them"));
+            }
+        }
+    }
+}

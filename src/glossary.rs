@@ -1,0 +1,409 @@
+//! Link: find mentions of glossary terms in comrak's AST and turn them into links.
+//!
+//! One Aho-Corasick automaton over every term name and alias finds mentions in a
+//! single pass per run of text, whatever the number of terms. Mentions are matched
+//! as whole words, longest first, across soft line breaks, and never inside code,
+//! links, headings, image alt text or raw HTML (those are not `Text` nodes, or are
+//! skipped by their ancestors).
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use comrak::nodes::{AstNode, NodeValue};
+use comrak::Arena;
+
+use crate::config::LinkMode;
+use crate::html::escape;
+
+/// What the linker needs to know of one term.
+#[derive(Debug, Clone)]
+pub struct TermInfo {
+    pub slug: String,
+    pub name: String,
+    /// Plain-text short definition, shown as the tooltip.
+    pub tip: String,
+    /// Where the link goes, base path included.
+    pub href: String,
+}
+
+#[derive(Debug)]
+struct Pattern {
+    term: usize,
+    case_sensitive: bool,
+    text: String,
+}
+
+/// The compiled glossary: built once per build, shared by every page.
+#[derive(Debug, Default)]
+pub struct Glossary {
+    pub terms: Vec<TermInfo>,
+    patterns: Vec<Pattern>,
+    matcher: Option<AhoCorasick>,
+}
+
+/// Acronyms (two or more capitals, no lowercase) match with exact case by default.
+pub fn is_acronym(text: &str) -> bool {
+    let upper = text.chars().filter(|c| c.is_uppercase()).count();
+    upper >= 2 && !text.chars().any(|c| c.is_lowercase())
+}
+
+fn normalize_space(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// One term as the glossary is built from it: its info, names and case rule.
+pub struct TermSpec {
+    pub info: TermInfo,
+    pub names: Vec<String>,
+    pub case_sensitive: Option<bool>,
+}
+
+impl Glossary {
+    pub fn new(specs: Vec<TermSpec>) -> Glossary {
+        let mut terms = Vec::with_capacity(specs.len());
+        let mut patterns = Vec::new();
+        for (i, spec) in specs.into_iter().enumerate() {
+            for name in &spec.names {
+                let text = normalize_space(name);
+                if text.is_empty() {
+                    continue;
+                }
+                let case_sensitive = spec.case_sensitive.unwrap_or_else(|| is_acronym(&text));
+                patterns.push(Pattern {
+                    term: i,
+                    case_sensitive,
+                    text,
+                });
+            }
+            terms.push(spec.info);
+        }
+        let matcher = (!patterns.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .ascii_case_insensitive(true)
+                .build(patterns.iter().map(|p| &p.text))
+                .expect("glossary patterns form a valid automaton")
+        });
+        Glossary {
+            terms,
+            patterns,
+            matcher,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Every mention in `haystack` as (start, end, term), whole words only, left to right.
+    pub fn find_mentions(&self, haystack: &str) -> Vec<(usize, usize, usize)> {
+        let Some(matcher) = &self.matcher else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        let mut pos = 0;
+        while pos < haystack.len() {
+            let Some(m) = matcher.find(Input::new(haystack).span(pos..haystack.len())) else {
+                break;
+            };
+            let pattern = &self.patterns[m.pattern().as_usize()];
+            let matched = &haystack[m.start()..m.end()];
+            let case_ok = !pattern.case_sensitive || matched == pattern.text;
+            if case_ok && is_word_boundary(haystack, m.start(), m.end()) {
+                found.push((m.start(), m.end(), pattern.term));
+                pos = m.end();
+            } else {
+                // Try again one character later: a shorter or later match may still fit.
+                pos = m.start() + haystack[m.start()..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        found
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+fn is_word_boundary(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    // "Article 9" must not match in "Article 90" nor "Quad" in "Quadrant".
+    !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
+}
+
+/// One term's mentions in one document.
+#[derive(Debug, Clone, Default)]
+pub struct Mention {
+    pub term: usize,
+    pub count: usize,
+    /// Anchor id of the first linked mention, if any was linked.
+    pub anchor: Option<String>,
+    /// 1-based line (in the body) of the first mention.
+    pub first_line: usize,
+}
+
+/// Per-document linking state: which terms were linked already, and counts.
+pub struct Linker<'g> {
+    glossary: &'g Glossary,
+    mode: LinkMode,
+    /// A term never links to itself (in its own definition).
+    exclude: Option<usize>,
+    /// Prefix for mention anchor ids, unique per document on a shared page.
+    id_prefix: String,
+    mentions: HashMap<usize, Mention>,
+    order: Vec<usize>,
+    tips: usize,
+}
+
+impl<'g> Linker<'g> {
+    pub fn new(glossary: &'g Glossary, mode: LinkMode) -> Self {
+        Linker {
+            glossary,
+            mode,
+            exclude: None,
+            id_prefix: "m-".to_string(),
+            mentions: HashMap::new(),
+            order: Vec::new(),
+            tips: 0,
+        }
+    }
+
+    pub fn excluding(mut self, term: Option<usize>) -> Self {
+        self.exclude = term;
+        self
+    }
+
+    pub fn with_id_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.id_prefix = prefix.into();
+        self
+    }
+
+    /// Mentions in order of first appearance.
+    pub fn into_mentions(mut self) -> Vec<Mention> {
+        self.order.iter().filter_map(|t| self.mentions.remove(t)).collect()
+    }
+
+    /// Links the mentions under `root`, replacing text nodes in place.
+    pub fn link<'a>(&mut self, arena: &'a Arena<'a>, root: &'a AstNode<'a>) {
+        if self.glossary.is_empty() {
+            return;
+        }
+        // Collect first, then edit: editing while iterating would revisit inserted nodes.
+        let runs = collect_text_runs(root);
+        for run in runs {
+            self.link_run(arena, &run);
+        }
+    }
+
+    fn link_run<'a>(&mut self, arena: &'a Arena<'a>, run: &[&'a AstNode<'a>]) {
+        // Soft breaks join the run as '\n' so "Article⏎9" is found as "Article 9".
+        let mut text = String::new();
+        for node in run {
+            match &node.data.borrow().value {
+                NodeValue::Text(t) => text.push_str(t),
+                _ => text.push('\n'),
+            }
+        }
+        let line = run[0].data.borrow().sourcepos.start.line;
+        let haystack = text.replace('\n', " ");
+        let found: Vec<_> = self
+            .glossary
+            .find_mentions(&haystack)
+            .into_iter()
+            .filter(|&(_, _, term)| Some(term) != self.exclude)
+            .collect();
+        if found.is_empty() {
+            return;
+        }
+        let mut pieces: Vec<Piece> = Vec::new();
+        let mut last = 0;
+        for (start, end, term) in found {
+            pieces.push(Piece::Text(&text[last..start]));
+            pieces.push(self.mention(term, &text[start..end], line));
+            last = end;
+        }
+        pieces.push(Piece::Text(&text[last..]));
+        if !pieces.iter().any(|p| matches!(p, Piece::Link(_))) {
+            return;
+        }
+        let anchor = run[0];
+        for piece in pieces {
+            for node in piece.into_nodes(arena) {
+                anchor.insert_before(node);
+            }
+        }
+        for node in run {
+            node.detach();
+        }
+    }
+
+    fn mention<'t>(&mut self, term: usize, text: &'t str, line: usize) -> Piece<'t> {
+        let entry = self.mentions.entry(term).or_insert_with(|| {
+            self.order.push(term);
+            Mention {
+                term,
+                count: 0,
+                anchor: None,
+                first_line: line,
+            }
+        });
+        entry.count += 1;
+        let link = match self.mode {
+            LinkMode::None => false,
+            LinkMode::First => entry.anchor.is_none(),
+            LinkMode::All => true,
+        };
+        if !link {
+            return Piece::Text(text);
+        }
+        let info = &self.glossary.terms[term];
+        let id = if entry.count == 1 {
+            format!("{}{}", self.id_prefix, info.slug)
+        } else {
+            format!("{}{}-{}", self.id_prefix, info.slug, entry.count)
+        };
+        if entry.anchor.is_none() {
+            entry.anchor = Some(id.clone());
+        }
+        self.tips += 1;
+        let tip_id = format!("tip-{}{}", self.id_prefix, self.tips);
+        let shown = text.replace('\n', " ");
+        Piece::Link(format!(
+            "<span class=\"term-ref\"><a class=\"term\" href=\"{href}\" id=\"{id}\" aria-describedby=\"{tip_id}\">{shown}</a><span class=\"term-tip\" role=\"tooltip\" id=\"{tip_id}\" hidden><strong>{name}</strong>: {tip}</span></span>",
+            href = escape(&info.href),
+            id = escape(&id),
+            shown = escape(&shown),
+            name = escape(&info.name),
+            tip = escape(&info.tip),
+        ))
+    }
+}
+
+enum Piece<'t> {
+    Text(&'t str),
+    Link(String),
+}
+
+impl Piece<'_> {
+    fn into_nodes<'a>(self, arena: &'a Arena<'a>) -> Vec<&'a AstNode<'a>> {
+        match self {
+            Piece::Link(html) => vec![arena.alloc(NodeValue::Raw(html).into())],
+            Piece::Text(text) => {
+                let mut nodes: Vec<&'a AstNode<'a>> = Vec::new();
+                for (i, part) in text.split('\n').enumerate() {
+                    if i > 0 {
+                        nodes.push(arena.alloc(NodeValue::SoftBreak.into()));
+                    }
+                    if !part.is_empty() {
+                        nodes.push(arena.alloc(NodeValue::Text(part.to_string().into()).into()));
+                    }
+                }
+                nodes
+            }
+        }
+    }
+}
+
+/// Maximal runs of adjacent `Text`/`SoftBreak` siblings that may hold mentions.
+fn collect_text_runs<'a>(root: &'a AstNode<'a>) -> Vec<Vec<&'a AstNode<'a>>> {
+    let mut runs = Vec::new();
+    for node in root.descendants() {
+        let first_of_run = matches!(node.data.borrow().value, NodeValue::Text(_))
+            && !node
+                .previous_sibling()
+                .is_some_and(|p| is_run_node(p) && run_has_text_before(p));
+        if !first_of_run || in_excluded_context(node) {
+            continue;
+        }
+        let mut run = vec![node];
+        let mut next = node.next_sibling();
+        while let Some(n) = next.filter(|n| is_run_node(n)) {
+            run.push(n);
+            next = n.next_sibling();
+        }
+        while run.last().is_some_and(|n| matches!(n.data.borrow().value, NodeValue::SoftBreak)) {
+            run.pop();
+        }
+        runs.push(run);
+    }
+    runs
+}
+
+fn is_run_node(node: &AstNode<'_>) -> bool {
+    matches!(node.data.borrow().value, NodeValue::Text(_) | NodeValue::SoftBreak)
+}
+
+/// A run starts at its first Text; a SoftBreak before it only belongs if text precedes it.
+fn run_has_text_before(node: &AstNode<'_>) -> bool {
+    let mut cur = Some(node);
+    while let Some(n) = cur.filter(|n| is_run_node(n)) {
+        if matches!(n.data.borrow().value, NodeValue::Text(_)) {
+            return true;
+        }
+        cur = n.previous_sibling();
+    }
+    false
+}
+
+fn in_excluded_context<'a>(node: &'a AstNode<'a>) -> bool {
+    node.ancestors().skip(1).any(|a| {
+        matches!(
+            a.data.borrow().value,
+            NodeValue::Link(_) | NodeValue::Image(_) | NodeValue::Heading(_) | NodeValue::WikiLink(_)
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn glossary(terms: &[(&str, &[&str])]) -> Glossary {
+        Glossary::new(
+            terms
+                .iter()
+                .map(|(name, aliases)| TermSpec {
+                    info: TermInfo {
+                        slug: crate::slug::slugify(name),
+                        name: name.to_string(),
+                        tip: format!("{name} defined"),
+                        href: format!("/glossary/#{}", crate::slug::slugify(name)),
+                    },
+                    names: std::iter::once(*name).chain(aliases.iter().copied()).map(String::from).collect(),
+                    case_sensitive: None,
+                })
+                .collect(),
+        )
+    }
+
+    fn found(g: &Glossary, text: &str) -> Vec<String> {
+        g.find_mentions(text).into_iter().map(|(s, e, _)| text[s..e].to_string()).collect()
+    }
+
+    #[test]
+    fn whole_words_only() {
+        let g = glossary(&[("Article 9", &[]), ("Quad", &[])]);
+        assert_eq!(found(&g, "Article 90 and the Quadrant"), Vec::<String>::new());
+        assert_eq!(found(&g, "Article 9, the Quad."), ["Article 9", "Quad"]);
+    }
+
+    #[test]
+    fn longest_match_wins() {
+        let g = glossary(&[("Article 9", &[]), ("Article 9 of the constitution", &[])]);
+        assert_eq!(found(&g, "under Article 9 of the constitution today"), ["Article 9 of the constitution"]);
+    }
+
+    #[test]
+    fn acronyms_match_exact_case_and_words_any_case() {
+        let g = glossary(&[("EDD", &[]), ("Proactive Pacifism", &[])]);
+        assert_eq!(found(&g, "edd and Edd and EDD"), ["EDD"]);
+        assert_eq!(found(&g, "proactive pacifism"), ["proactive pacifism"]);
+    }
+
+    #[test]
+    fn a_rejected_match_does_not_hide_a_later_one() {
+        let g = glossary(&[("AOD", &[])]);
+        assert_eq!(found(&g, "AODX AOD"), ["AOD"]);
+    }
+}

@@ -1,0 +1,120 @@
+//! `timeline.ics`: the timeline as an iCalendar file (RFC 5545) readers can subscribe to.
+//! Every event is all-day, spanning the whole year, month or day it is known to.
+
+use crate::config::SiteConfig;
+use crate::date::PartialDate;
+use crate::render::EventView;
+
+pub fn calendar(config: &SiteConfig, events: &[EventView], today: PartialDate) -> Vec<u8> {
+    let host = config.origin();
+    let host = host.split("://").nth(1).filter(|h| !h.is_empty()).unwrap_or("kiji.local");
+    let (y, m, d) = today.first_day();
+    let stamp = format!("{y:04}{m:02}{d:02}T000000Z");
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_string(),
+        "VERSION:2.0".to_string(),
+        format!("PRODID:-//kiji//{}//EN", escape_text(&config.title)),
+        "CALSCALE:GREGORIAN".to_string(),
+        format!("X-WR-CALNAME:{}", escape_text(&format!("{} timeline", config.title))),
+    ];
+    for e in events {
+        let date = PartialDate::parse(&e.date.iso).expect("event dates are valid");
+        let (sy, sm, sd) = date.first_day();
+        let (ey, em, ed) = date.day_after_end();
+        lines.push("BEGIN:VEVENT".into());
+        lines.push(format!("UID:{}@{host}", e.id));
+        lines.push(format!("DTSTAMP:{stamp}"));
+        lines.push(format!("DTSTART;VALUE=DATE:{sy:04}{sm:02}{sd:02}"));
+        lines.push(format!("DTEND;VALUE=DATE:{ey:04}{em:02}{ed:02}"));
+        lines.push(format!("SUMMARY:{}", escape_text(&e.title)));
+        let mut description = crate::html::strip_tags(&strip_tips(&e.body));
+        if date.precision() != crate::date::Precision::Day {
+            description = format!("Date known to the {}: {}. {description}", precision_word(date), e.date.human);
+        }
+        lines.push(format!("DESCRIPTION:{}", escape_text(description.trim())));
+        lines.push(format!("URL:{}{}", config.origin(), e.url));
+        if e.upcoming {
+            lines.push("STATUS:TENTATIVE".into());
+        }
+        lines.push("END:VEVENT".into());
+    }
+    lines.push("END:VCALENDAR".into());
+    let mut out = String::new();
+    for line in lines {
+        out.push_str(&fold(&line));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
+fn precision_word(date: PartialDate) -> &'static str {
+    match date.precision() {
+        crate::date::Precision::Year => "year",
+        crate::date::Precision::Month => "month",
+        crate::date::Precision::Day => "day",
+    }
+}
+
+/// Drops the glossary tooltips from rendered HTML (their text is not the event's).
+pub fn strip_tips(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<span class=\"term-tip\"") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("</span>") {
+            Some(end) => rest = &rest[start + end + "</span>".len()..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn escape_text(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+}
+
+/// Lines longer than 75 octets are folded with CRLF and a space, never inside a character.
+fn fold(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_fold_at_75_octets() {
+        let folded = fold(&"あ".repeat(40));
+        for line in folded.split("\r\n") {
+            assert!(line.len() <= 75, "{}", line.len());
+        }
+        assert_eq!(folded.replace("\r\n ", ""), "あ".repeat(40));
+    }
+
+    #[test]
+    fn text_values_are_escaped() {
+        assert_eq!(escape_text("a, b; c\nd"), "a\\, b\\; c\\nd");
+    }
+
+    #[test]
+    fn tooltips_are_removed() {
+        let html = "<p>The <span class=\"term-ref\"><a>EDD</a><span class=\"term-tip\" hidden>def</span></span> met.</p>";
+        assert_eq!(crate::html::strip_tags(&strip_tips(html)), "The EDD met.");
+    }
+}

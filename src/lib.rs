@@ -1,0 +1,32 @@
+//! kiji (記事, "article"): a static site generator for publications of Markdown
+//! articles, with a shared glossary linked across every article and a timeline.
+//!
+//! The build reads as a pipeline: load (`source`) → parse (`content`) → link
+//! (`markdown`, `glossary`, `timeline`, `index`) → render (`render`, `publish`) →
+//! write (`output`). `site::build` runs it in memory.
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod date;
+pub mod diag;
+pub mod frontmatter;
+pub mod glossary;
+pub mod highlight;
+pub mod html;
+pub mod ical;
+pub mod index;
+pub mod markdown;
+pub mod new;
+pub mod output;
+pub mod publish;
+pub mod render;
+pub mod serve;
+pub mod site;
+pub mod slug;
+pub mod source;
+pub mod theme;
+pub mod timeline;
+
+pub use site::{build, BuildOptions, Built};

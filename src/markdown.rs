@@ -1,0 +1,300 @@
+//! Markdown → HTML with comrak: GFM extensions, heading ids, a table of contents,
+//! highlighted code, glossary links and `.md` links rewritten to page URLs.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use comrak::nodes::{AstNode, NodeValue};
+use comrak::options::Plugins;
+use comrak::{Anchorizer, Arena, Options};
+use serde::Serialize;
+
+use crate::config::{LinkMode, MarkdownConfig};
+use crate::diag::{line_start, Diagnostic};
+use crate::glossary::{Glossary, Linker, Mention};
+
+/// Builds comrak's options once per build.
+pub fn options(config: &MarkdownConfig) -> Options<'static> {
+    let mut o = Options::default();
+    o.extension.strikethrough = true;
+    o.extension.table = true;
+    o.extension.autolink = true;
+    o.extension.tasklist = true;
+    o.extension.footnotes = true;
+    o.extension.header_id_prefix = Some(String::new());
+    o.parse.smart = config.smart_punctuation;
+    o.render.r#unsafe = config.allow_raw_html;
+    o
+}
+
+pub fn plugins() -> Plugins<'static> {
+    let mut p = Plugins::default();
+    p.render.codefence_syntax_highlighter = Some(crate::highlight::adapter());
+    p
+}
+
+/// A link target other documents may point at with `[…](file.md)`.
+#[derive(Debug, Clone)]
+pub struct LinkTarget {
+    /// URL with the base path, e.g. `/repo/articles/a/`.
+    pub url: String,
+    /// Index of the article, for fragment checks (None for glossary terms).
+    pub article: Option<usize>,
+}
+
+/// Everything a document's rendering needs from the rest of the site.
+pub struct SiteLinks<'s> {
+    /// Keyed by path under content/: `articles/a.md`, `glossary/aod.md`.
+    pub targets: &'s HashMap<String, LinkTarget>,
+    pub base_path: &'s str,
+}
+
+/// One document to render.
+pub struct Doc<'d> {
+    pub file: &'d str,
+    pub text: &'d Arc<str>,
+    pub body_offset: usize,
+    pub body_line: usize,
+    /// Folder of the document under content/ (`articles`, `articles/sub`).
+    pub dir: &'d str,
+    pub link_mode: LinkMode,
+    pub exclude_term: Option<usize>,
+    pub id_prefix: &'d str,
+    /// Article index of this document, for `#fragment`-only links.
+    pub article: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+/// A `#fragment` link to check once every page's ids are known.
+#[derive(Debug, Clone)]
+pub struct FragmentRef {
+    pub article: usize,
+    pub fragment: String,
+    pub diagnostic: Diagnostic,
+}
+
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    pub ids: Vec<String>,
+    pub mentions: Vec<Mention>,
+    pub fragments: Vec<FragmentRef>,
+    pub errors: Vec<Diagnostic>,
+    pub words: usize,
+    pub text: String,
+}
+
+pub struct Renderer<'o> {
+    pub options: &'o Options<'static>,
+    pub plugins: &'o Plugins<'static>,
+    pub glossary: &'o Glossary,
+}
+
+impl Renderer<'_> {
+    pub fn render(&self, doc: &Doc<'_>, links: &SiteLinks<'_>) -> Rendered {
+        let arena = Arena::new();
+        let body = &doc.text[doc.body_offset..];
+        let root = comrak::parse_document(&arena, body, self.options);
+        let mut out = Rendered::default();
+        let (toc, ids) = headings(root);
+        out.toc = toc;
+        out.ids = ids;
+        rewrite_links(root, doc, links, &mut out);
+        let mut linker = Linker::new(self.glossary, doc.link_mode)
+            .excluding(doc.exclude_term)
+            .with_id_prefix(doc.id_prefix);
+        linker.link(&arena, root);
+        out.mentions = linker.into_mentions();
+        for m in &mut out.mentions {
+            m.first_line += doc.body_line - 1;
+        }
+        out.text = plain_text(root);
+        out.words = out.text.split_whitespace().count();
+        let mut html = String::with_capacity(body.len() * 2);
+        comrak::format_html_with_plugins(root, self.options, &mut html, self.plugins).expect("writing to a String cannot fail");
+        out.html = html;
+        out
+    }
+}
+
+/// Heading ids exactly as comrak assigns them, and the h2/h3 table of contents.
+fn headings<'a>(root: &'a AstNode<'a>) -> (Vec<TocEntry>, Vec<String>) {
+    let mut anchorizer = Anchorizer::new();
+    let mut toc = Vec::new();
+    let mut ids = Vec::new();
+    for node in root.descendants() {
+        let level = match &node.data.borrow().value {
+            NodeValue::Heading(h) => h.level,
+            _ => continue,
+        };
+        let title = node.collect_text();
+        let id = anchorizer.anchorize(&title);
+        if (2..=3).contains(&level) {
+            toc.push(TocEntry {
+                level,
+                id: id.clone(),
+                title,
+            });
+        }
+        ids.push(id);
+    }
+    (toc, ids)
+}
+
+fn plain_text<'a>(root: &'a AstNode<'a>) -> String {
+    let mut text = String::new();
+    for node in root.descendants() {
+        match &node.data.borrow().value {
+            NodeValue::Text(t) => text.push_str(t),
+            NodeValue::Code(c) => text.push_str(&c.literal),
+            NodeValue::CodeBlock(c) => text.push_str(&c.literal),
+            NodeValue::SoftBreak | NodeValue::LineBreak | NodeValue::Paragraph | NodeValue::Heading(_) => text.push(' '),
+            _ => {}
+        }
+    }
+    text
+}
+
+fn is_external(url: &str) -> bool {
+    url.starts_with("//")
+        || url
+            .split_once(':')
+            .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+}
+
+fn rewrite_links<'a>(root: &'a AstNode<'a>, doc: &Doc<'_>, links: &SiteLinks<'_>, out: &mut Rendered) {
+    for node in root.descendants() {
+        let mut ast = node.data.borrow_mut();
+        let line = ast.sourcepos.start.line;
+        let column = ast.sourcepos.start.column;
+        let (NodeValue::Link(link) | NodeValue::Image(link)) = &mut ast.value else {
+            continue;
+        };
+        if link.url.is_empty() || is_external(&link.url) {
+            continue;
+        }
+        let here = || {
+            let file_line = doc.body_line + line - 1;
+            let start = line_start(doc.text, file_line) + column.saturating_sub(1);
+            let end = doc.text[start.min(doc.text.len())..].find('\n').map_or(doc.text.len(), |i| start + i);
+            Diagnostic::error("").in_file(doc.file).at_span(doc.text, start..end)
+        };
+        let (path, fragment) = match link.url.split_once('#') {
+            Some((p, f)) => (p.to_string(), Some(f.to_string())),
+            None => (link.url.clone(), None),
+        };
+        if path.is_empty() {
+            if let (Some(article), Some(fragment)) = (doc.article, fragment) {
+                out.fragments.push(FragmentRef {
+                    article,
+                    fragment,
+                    diagnostic: here(),
+                });
+            }
+            continue;
+        }
+        if is_markdown_path(&path) {
+            match resolve(doc.dir, &path, links.targets) {
+                Some(target) => {
+                    link.url = match &fragment {
+                        Some(f) => format!("{}#{f}", target.url),
+                        None => target.url.clone(),
+                    };
+                    if let (Some(article), Some(fragment)) = (target.article, fragment) {
+                        out.fragments.push(FragmentRef {
+                            article,
+                            fragment,
+                            diagnostic: here(),
+                        });
+                    }
+                }
+                None => {
+                    let mut d = here();
+                    d.message = format!("broken link: no article or glossary term at \"{path}\"");
+                    out.errors.push(d.help(
+                        "link to another article's file name, relative to this file (other.md, ../glossary/aod.md) or from content/ (/articles/other.md)",
+                    ));
+                }
+            }
+        } else if let Some(rest) = link.url.strip_prefix('/') {
+            // Site-absolute: keep it inside the base path (GitHub Pages project sites).
+            link.url = format!("{}{}", links.base_path, rest);
+        }
+    }
+}
+
+fn is_markdown_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".md")
+}
+
+/// Resolves a `.md` link relative to the document's folder, then from content/.
+fn resolve<'t>(dir: &str, path: &str, targets: &'t HashMap<String, LinkTarget>) -> Option<&'t LinkTarget> {
+    let path = percent_decode(path);
+    if let Some(from_content) = path.strip_prefix('/') {
+        return targets.get(&normalize(from_content)?);
+    }
+    normalize(&format!("{dir}/{path}"))
+        .and_then(|p| targets.get(&p))
+        .or_else(|| normalize(&path).and_then(|p| targets.get(&p)))
+}
+
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_resolve_against_the_folder() {
+        assert_eq!(normalize("articles/sub/../a.md").as_deref(), Some("articles/a.md"));
+        assert_eq!(normalize("articles/./a.md").as_deref(), Some("articles/a.md"));
+        assert_eq!(normalize("../../x.md"), None);
+        assert_eq!(percent_decode("my%20file.md"), "my file.md");
+    }
+
+    #[test]
+    fn schemes_are_external() {
+        assert!(is_external("https://x.org"));
+        assert!(is_external("mailto:a@b"));
+        assert!(!is_external("other.md"));
+        assert!(!is_external("/images/a.png"));
+    }
+}

@@ -1,0 +1,210 @@
+//! Write: the rendered site is held in memory and written only when the whole
+//! build succeeded, into a staging folder that is then swapped in.
+//!
+//! A failed build, a full disk or a crash mid-write leaves the previous output
+//! exactly as it was; a successful one leaves no stale files behind.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+/// Marks a folder as kiji's output, so kiji never replaces a folder it did not create.
+pub const MARKER: &str = ".kiji-output";
+
+/// The whole site: site path (`articles/a/index.html`) → bytes.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Output {
+    pub fn insert(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
+        self.files.insert(path.into(), bytes.into());
+    }
+
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(path).map(Vec::as_slice)
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Paths whose bytes differ between two builds (added, changed or removed).
+    pub fn changed_paths(&self, newer: &Output) -> Vec<String> {
+        let mut changed: Vec<String> = newer
+            .files
+            .iter()
+            .filter(|(p, b)| self.files.get(*p) != Some(*b))
+            .map(|(p, _)| p.clone())
+            .collect();
+        changed.extend(self.files.keys().filter(|p| !newer.files.contains_key(*p)).cloned());
+        changed
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("refusing to write the site into {path}: {reason}")]
+    Refused { path: String, reason: String, help: String },
+    #[error("could not write the site to {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl OutputError {
+    pub fn help(&self) -> &str {
+        match self {
+            OutputError::Refused { help, .. } => help,
+            OutputError::Io { .. } => "the previous output was left as it was; free some space or fix the permissions and build again",
+        }
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Refuses output folders that would destroy sources or someone else's files.
+pub fn check_output_dir(root: &Path, out: &Path) -> Result<(), OutputError> {
+    let refused = |reason: &str, help: &str| OutputError::Refused {
+        path: out.display().to_string(),
+        reason: reason.to_string(),
+        help: help.to_string(),
+    };
+    let root = absolute(root);
+    let out_abs = absolute(out);
+    if out_abs == root || root.starts_with(&out_abs) {
+        return Err(refused("it is the site's root folder or contains it", "use the default public/ or another folder of its own"));
+    }
+    for protected in ["content", "layouts", "assets"] {
+        if out_abs.starts_with(root.join(protected)) {
+            return Err(refused(&format!("it is inside {protected}/, which holds the site's sources"), "use the default public/ or another folder of its own"));
+        }
+    }
+    if out_abs.is_dir() && !out_abs.join(MARKER).exists() && fs::read_dir(&out_abs).map(|mut d| d.next().is_some()).unwrap_or(false) {
+        return Err(refused(
+            "it is not empty and kiji did not create it",
+            "point --output at an empty or new folder; kiji replaces its output folder entirely",
+        ));
+    }
+    Ok(())
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    let p = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    // Canonicalise what exists so symlinks and `..` compare equal.
+    let mut existing = p.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.file_name().map(|n| n.to_owned()), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => return p,
+        }
+    }
+    let mut canon = existing.canonicalize().unwrap_or(existing);
+    for name in rest.into_iter().rev() {
+        canon.push(name);
+    }
+    canon
+}
+
+/// Holds an exclusive lock on the output for the duration of a write, so two
+/// builds at once never mix their files: the second waits for the first.
+pub struct OutputLock {
+    _file: File,
+}
+
+pub fn lock_output(out: &Path) -> Result<OutputLock, OutputError> {
+    let lock_path = sibling(out, ".lock");
+    if let Some(parent) = lock_path.parent() {
+        fs::create_dir_all(parent).map_err(io_err(parent))?;
+    }
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io_err(&lock_path))?;
+    if file.try_lock().is_err() {
+        eprintln!("waiting for another kiji build writing {} to finish…", out.display());
+        file.lock().map_err(io_err(&lock_path))?;
+    }
+    Ok(OutputLock { _file: file })
+}
+
+/// `public` → `.public.kiji<suffix>` beside it (hidden, so watchers and git ignore it).
+fn sibling(out: &Path, suffix: &str) -> PathBuf {
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    out.with_file_name(format!(".{name}.kiji{suffix}"))
+}
+
+/// Writes `output` to a staging folder beside `out`, then swaps it in.
+pub fn write_staged(output: &Output, out: &Path) -> Result<(), OutputError> {
+    let staging = sibling(out, &format!("-staging-{}", std::process::id()));
+    let old = sibling(out, &format!("-old-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&staging);
+    let result = write_tree(output, &staging).and_then(|()| swap(&staging, out, &old));
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn write_tree(output: &Output, dir: &Path) -> Result<(), OutputError> {
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let mut dirs: Vec<PathBuf> = output
+        .files
+        .keys()
+        .filter_map(|p| Path::new(p).parent().map(|d| dir.join(d)))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for d in &dirs {
+        fs::create_dir_all(d).map_err(io_err(d))?;
+    }
+    output.files.par_iter().try_for_each(|(path, bytes)| {
+        let target = dir.join(path);
+        fs::write(&target, bytes).map_err(io_err(&target))
+    })?;
+    let marker = dir.join(MARKER);
+    fs::write(&marker, "This folder is written by kiji. It is replaced on every build.\n").map_err(io_err(&marker))
+}
+
+fn swap(staging: &Path, out: &Path, old: &Path) -> Result<(), OutputError> {
+    let _ = fs::remove_dir_all(old);
+    let had_previous = out.exists();
+    if had_previous {
+        fs::rename(out, old).map_err(io_err(out))?;
+    }
+    if let Err(e) = fs::rename(staging, out) {
+        if had_previous {
+            let _ = fs::rename(old, out);
+        }
+        return Err(io_err(out)(e));
+    }
+    if had_previous {
+        let _ = fs::remove_dir_all(old);
+    }
+    Ok(())
+}

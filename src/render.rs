@@ -1,0 +1,671 @@
+//! Render: turn the linked content and the site index into pages, in memory.
+//!
+//! Templates see plain view structs, built once per build; every URL they get
+//! already carries the base path.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::{json, Value};
+use tera::{Context, Tera};
+
+use crate::config::{SiteConfig, TimelineOrder};
+use crate::content::Content;
+use crate::date::PartialDate;
+use crate::diag::Diagnostics;
+use crate::html::json_for_script;
+use crate::index::SiteIndex;
+use crate::markdown::{Rendered, TocEntry};
+use crate::output::Output;
+use crate::slug::slugify;
+use crate::theme::Theme;
+use crate::timeline::Event;
+
+/// `url(path="glossary/")` and `"glossary/" | url` both give `/base/glossary/`.
+pub fn register_helpers(tera: &mut Tera, base_path: &str) {
+    let base = base_path.to_string();
+    let join = move |path: &str| {
+        if path.contains("://") || path.starts_with("//") || path.starts_with('#') {
+            path.to_string()
+        } else {
+            format!("{base}{}", path.trim_start_matches('/'))
+        }
+    };
+    let f = join.clone();
+    tera.register_function("url", move |args: &HashMap<String, Value>| {
+        let path = args.get("path").and_then(Value::as_str).unwrap_or("");
+        Ok(Value::String(f(path)))
+    });
+    tera.register_filter("url", move |value: &Value, _: &HashMap<String, Value>| {
+        Ok(Value::String(join(value.as_str().unwrap_or(""))))
+    });
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DateView {
+    pub iso: String,
+    pub human: String,
+    pub precision: crate::date::Precision,
+}
+
+impl From<PartialDate> for DateView {
+    fn from(d: PartialDate) -> Self {
+        DateView {
+            iso: d.iso(),
+            human: d.human(),
+            precision: d.precision(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TagLink {
+    pub name: String,
+    pub url: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleSummary {
+    pub title: String,
+    pub url: String,
+    pub date: DateView,
+    pub updated: Option<DateView>,
+    pub summary: Option<String>,
+    pub tags: Vec<TagLink>,
+    pub reading_minutes: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct SiteView<'a> {
+    title: &'a str,
+    description: &'a str,
+    base_url: &'a str,
+    base_path: String,
+    language: &'a str,
+    author: &'a str,
+    build_date: DateView,
+    article_count: usize,
+    term_count: usize,
+    event_count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct PageView {
+    title: String,
+    description: String,
+    /// Site path without the base path: `articles/a/`.
+    path: String,
+    canonical: String,
+    kind: &'static str,
+    /// JSON-LD for the page, safe to print inside `<script>`.
+    json_ld: Option<String>,
+    og_type: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Credit {
+    publication: Option<String>,
+    title: Option<String>,
+    author: Option<String>,
+    url: Option<String>,
+    date: Option<DateView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct TermRef {
+    name: String,
+    url: String,
+    count: usize,
+    tip: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct RelatedView {
+    title: String,
+    url: String,
+    date: DateView,
+    shared_terms: Vec<String>,
+    shared_tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventLink {
+    pub title: String,
+    pub url: String,
+    pub date: DateView,
+    pub upcoming: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct ArticleView<'a> {
+    #[serde(flatten)]
+    summary: &'a ArticleSummary,
+    author: Option<String>,
+    source: Option<Credit>,
+    toc: &'a [TocEntry],
+    content: &'a str,
+    words: usize,
+    terms: Vec<TermRef>,
+    related: Vec<RelatedView>,
+    events: Vec<EventLink>,
+    previous: Option<Link>,
+    next: Option<Link>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Mentioned {
+    pub title: String,
+    pub url: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TermView {
+    pub name: String,
+    pub slug: String,
+    pub url: String,
+    pub letter: String,
+    pub expansion: Option<String>,
+    pub aliases: Vec<String>,
+    pub definition: String,
+    pub tip: String,
+    pub articles: Vec<Mentioned>,
+    pub events: Vec<EventLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    pub id: String,
+    pub url: String,
+    pub date: DateView,
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<TagLink>,
+    pub articles: Vec<Link>,
+    pub upcoming: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct YearView<'a> {
+    year: i32,
+    events: Vec<&'a EventView>,
+}
+
+/// Everything the renderer reads.
+pub struct SiteData<'a> {
+    pub config: &'a SiteConfig,
+    pub theme: &'a Theme,
+    pub content: &'a Content,
+    pub articles: &'a [Rendered],
+    /// Per term: its definition rendered to HTML and its tooltip text.
+    pub term_html: &'a [String],
+    pub term_tips: &'a [String],
+    pub events: &'a [Event],
+    pub event_html: &'a [String],
+    pub index: &'a SiteIndex,
+    pub today: PartialDate,
+}
+
+struct Prepared<'a> {
+    data: &'a SiteData<'a>,
+    base: String,
+    summaries: Vec<ArticleSummary>,
+    terms: Vec<TermView>,
+    events: Vec<EventView>,
+    tag_links: HashMap<String, TagLink>,
+}
+
+pub fn render_site(data: &SiteData<'_>) -> Result<Output, Diagnostics> {
+    let prepared = Prepared::new(data);
+    let mut jobs: Vec<Box<dyn Fn() -> Result<(String, Vec<u8>), Diagnostics> + Sync + '_>> = Vec::new();
+    let p = &prepared;
+    jobs.push(Box::new(move || p.index_page()));
+    for i in 0..data.content.articles.len() {
+        jobs.push(Box::new(move || p.article_page(i)));
+    }
+    jobs.push(Box::new(move || p.tags_page()));
+    for tag in data.index.tags.values() {
+        jobs.push(Box::new(move || p.tag_page(tag)));
+    }
+    jobs.push(Box::new(move || p.glossary_page()));
+    jobs.push(Box::new(move || p.timeline_page(None)));
+    for tag in p.timeline_tags() {
+        jobs.push(Box::new(move || p.timeline_page(Some(tag.clone()))));
+    }
+    jobs.push(Box::new(move || p.not_found_page()));
+    let results: Vec<_> = jobs.par_iter().map(|job| job()).collect();
+    let mut output = Output::default();
+    let mut diags = Diagnostics::new();
+    for r in results {
+        match r {
+            Ok((path, bytes)) => output.insert(path, bytes),
+            Err(d) => diags.extend(d),
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    for (name, bytes) in &data.theme.assets {
+        output.insert(name.clone(), bytes.clone());
+    }
+    output.insert("glossary.json", prepared.glossary_json());
+    output.insert("timeline.ics", crate::ical::calendar(data.config, &prepared.events, data.today));
+    output.insert(".nojekyll", Vec::new());
+    Ok(output)
+}
+
+impl<'a> Prepared<'a> {
+    fn new(data: &'a SiteData<'a>) -> Self {
+        let base = data.config.base_path();
+        let tag_links: HashMap<String, TagLink> = data
+            .index
+            .tags
+            .values()
+            .map(|t| {
+                let link = TagLink {
+                    name: t.name.clone(),
+                    url: format!("{base}tags/{}/", t.slug),
+                    count: t.articles.len(),
+                };
+                (t.slug.clone(), link)
+            })
+            .collect();
+        let summaries = data
+            .content
+            .articles
+            .iter()
+            .zip(data.articles)
+            .map(|(a, r)| ArticleSummary {
+                title: a.title.clone(),
+                url: format!("{base}{}", a.path()),
+                date: a.date.into(),
+                updated: a.updated.map(Into::into),
+                summary: a.summary.clone(),
+                tags: a.tags.iter().filter_map(|t| tag_links.get(&slugify(t)).cloned()).collect(),
+                reading_minutes: r.words.div_ceil(220).max(1),
+            })
+            .collect();
+        let mut prepared = Prepared {
+            data,
+            base,
+            summaries,
+            terms: Vec::new(),
+            events: Vec::new(),
+            tag_links,
+        };
+        prepared.events = prepared.event_views();
+        prepared.terms = prepared.term_views();
+        prepared
+    }
+
+    fn event_url(&self, e: &Event) -> String {
+        format!("{}timeline/#{}", self.base, e.id)
+    }
+
+    fn event_views(&self) -> Vec<EventView> {
+        let d = self.data;
+        d.events
+            .iter()
+            .zip(d.event_html)
+            .map(|(e, html)| EventView {
+                id: e.id.clone(),
+                url: self.event_url(e),
+                date: e.date.into(),
+                title: e.title.clone(),
+                body: html.clone(),
+                tags: e
+                    .tags
+                    .iter()
+                    .map(|t| TagLink {
+                        name: t.clone(),
+                        url: format!("{}timeline/tags/{}/", self.base, slugify(t)),
+                        count: 0,
+                    })
+                    .collect(),
+                articles: e
+                    .refs
+                    .iter()
+                    .map(|r| {
+                        let s = &self.summaries[r.article];
+                        Link {
+                            title: s.title.clone(),
+                            url: match &r.anchor {
+                                Some(a) => format!("{}#{a}", s.url),
+                                None => s.url.clone(),
+                            },
+                        }
+                    })
+                    .collect(),
+                upcoming: e.date.is_after(d.today),
+            })
+            .collect()
+    }
+
+    fn event_link(&self, e: usize) -> EventLink {
+        let v = &self.events[e];
+        EventLink {
+            title: v.title.clone(),
+            url: v.url.clone(),
+            date: v.date.clone(),
+            upcoming: v.upcoming,
+        }
+    }
+
+    fn term_views(&self) -> Vec<TermView> {
+        let d = self.data;
+        d.content
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TermView {
+                name: t.name.clone(),
+                slug: t.slug.clone(),
+                url: format!("{}glossary/#{}", self.base, t.slug),
+                letter: t.name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default(),
+                expansion: t.expansion.clone(),
+                aliases: t.aliases.clone(),
+                definition: d.term_html[i].clone(),
+                tip: d.term_tips[i].clone(),
+                articles: d.index.backlinks[i]
+                    .iter()
+                    .map(|b| {
+                        let s = &self.summaries[b.article];
+                        Mentioned {
+                            title: s.title.clone(),
+                            url: match &b.anchor {
+                                Some(a) => format!("{}#{a}", s.url),
+                                None => s.url.clone(),
+                            },
+                            count: b.count,
+                        }
+                    })
+                    .collect(),
+                events: d.index.term_events[i].iter().map(|&e| self.event_link(e)).collect(),
+            })
+            .collect()
+    }
+
+    fn site_view(&self) -> SiteView<'_> {
+        let c = self.data.config;
+        SiteView {
+            title: &c.title,
+            description: &c.description,
+            base_url: &c.base_url,
+            base_path: self.base.clone(),
+            language: &c.language,
+            author: &c.author,
+            build_date: self.data.today.into(),
+            article_count: self.summaries.len(),
+            term_count: self.terms.len(),
+            event_count: self.events.len(),
+        }
+    }
+
+    fn page(&self, title: &str, description: &str, path: &str, kind: &'static str, json_ld: Option<Value>) -> PageView {
+        PageView {
+            title: title.to_string(),
+            description: if description.is_empty() {
+                self.data.config.description.clone()
+            } else {
+                description.to_string()
+            },
+            path: path.to_string(),
+            canonical: self.data.config.absolute_url(path),
+            kind,
+            json_ld: json_ld.as_ref().map(json_for_script),
+            og_type: if kind == "article" { "article" } else { "website" },
+        }
+    }
+
+    fn render(&self, template: &str, out_path: String, page: PageView, extra: impl FnOnce(&mut Context)) -> Result<(String, Vec<u8>), Diagnostics> {
+        let mut ctx = Context::new();
+        ctx.insert("site", &self.site_view());
+        ctx.insert("page", &page);
+        extra(&mut ctx);
+        let theme = self.data.theme;
+        theme
+            .tera
+            .render(template, &ctx)
+            .map(|html| (out_path, html.into_bytes()))
+            .map_err(|e| theme.template_error(template, &e).into())
+    }
+
+    fn index_page(&self) -> Result<(String, Vec<u8>), Diagnostics> {
+        let c = self.data.config;
+        let ld = json!({
+            "@context": "https://schema.org",
+            "@type": "WebSite",
+            "name": c.title,
+            "description": c.description,
+            "url": c.absolute_url(""),
+        });
+        let page = self.page(&c.title, &c.description, "", "index", Some(ld));
+        let recent: Vec<&EventView> = self.events.iter().rev().filter(|e| !e.upcoming).take(5).collect();
+        self.render("index.html", "index.html".into(), page, |ctx| {
+            ctx.insert("articles", &self.summaries);
+            ctx.insert("tags", &self.sorted_tags());
+            ctx.insert("recent_events", &recent);
+        })
+    }
+
+    fn sorted_tags(&self) -> Vec<&TagLink> {
+        let mut tags: Vec<&TagLink> = self.tag_links.values().collect();
+        tags.sort_by(|a, b| a.name.cmp(&b.name));
+        tags
+    }
+
+    fn article_page(&self, i: usize) -> Result<(String, Vec<u8>), Diagnostics> {
+        let d = self.data;
+        let a = &d.content.articles[i];
+        let r = &d.articles[i];
+        let summary = &self.summaries[i];
+        let view = ArticleView {
+            summary,
+            author: a.author.clone().or_else(|| (!d.config.author.is_empty()).then(|| d.config.author.clone())),
+            source: a.credit.as_ref().map(|c| Credit {
+                publication: c.publication.clone(),
+                title: c.title.clone(),
+                author: c.author.clone(),
+                url: c.url.clone(),
+                date: c.date.map(|d| d.0.into()),
+            }),
+            toc: &r.toc,
+            content: &r.html,
+            words: r.words,
+            terms: r
+                .mentions
+                .iter()
+                .map(|m| TermRef {
+                    name: self.terms[m.term].name.clone(),
+                    url: self.terms[m.term].url.clone(),
+                    count: m.count,
+                    tip: self.terms[m.term].tip.clone(),
+                })
+                .collect(),
+            related: d.index.related[i]
+                .iter()
+                .map(|rel| {
+                    let s = &self.summaries[rel.article];
+                    RelatedView {
+                        title: s.title.clone(),
+                        url: s.url.clone(),
+                        date: s.date.clone(),
+                        shared_terms: rel.shared_terms.iter().map(|&t| self.terms[t].name.clone()).collect(),
+                        shared_tags: rel.shared_tags.clone(),
+                    }
+                })
+                .collect(),
+            events: d.index.article_events[i].iter().map(|&e| self.event_link(e)).collect(),
+            // Articles are newest first: the previous one is older, the next one newer.
+            previous: self.summaries.get(i + 1).map(|s| Link {
+                title: s.title.clone(),
+                url: s.url.clone(),
+            }),
+            next: i.checked_sub(1).map(|j| Link {
+                title: self.summaries[j].title.clone(),
+                url: self.summaries[j].url.clone(),
+            }),
+        };
+        let c = d.config;
+        let ld = json!({
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": a.title,
+            "description": a.summary,
+            "datePublished": a.date.iso(),
+            "dateModified": a.updated.unwrap_or(a.date).iso(),
+            "author": {"@type": "Person", "name": view.author},
+            "publisher": {"@type": "Organization", "name": c.title},
+            "url": c.absolute_url(&a.path()),
+            "keywords": a.tags,
+            "wordCount": r.words,
+        });
+        let page = self.page(&a.title, a.summary.as_deref().unwrap_or(""), &a.path(), "article", Some(ld));
+        self.render("article.html", format!("{}index.html", a.path()), page, |ctx| ctx.insert("article", &view))
+    }
+
+    fn tags_page(&self) -> Result<(String, Vec<u8>), Diagnostics> {
+        let page = self.page("Tags", "Every tag and its articles", "tags/", "tags", None);
+        self.render("tags.html", "tags/index.html".into(), page, |ctx| ctx.insert("tags", &self.sorted_tags()))
+    }
+
+    fn tag_page(&self, tag: &crate::index::Tag) -> Result<(String, Vec<u8>), Diagnostics> {
+        let path = format!("tags/{}/", tag.slug);
+        let title = format!("Tagged “{}”", tag.name);
+        let page = self.page(&title, &format!("Articles tagged {}", tag.name), &path, "tag", None);
+        let articles: Vec<&ArticleSummary> = tag.articles.iter().map(|&i| &self.summaries[i]).collect();
+        let link = &self.tag_links[&tag.slug];
+        self.render("tag.html", format!("{path}index.html"), page, |ctx| {
+            ctx.insert("tag", link);
+            ctx.insert("articles", &articles);
+        })
+    }
+
+    fn glossary_page(&self) -> Result<(String, Vec<u8>), Diagnostics> {
+        let c = self.data.config;
+        let ld = json!({
+            "@context": "https://schema.org",
+            "@type": "DefinedTermSet",
+            "name": format!("{} glossary", c.title),
+            "url": c.absolute_url("glossary/"),
+            "hasDefinedTerm": self.terms.iter().map(|t| json!({
+                "@type": "DefinedTerm",
+                "name": t.name,
+                "alternateName": t.aliases,
+                "description": t.tip,
+                "termCode": t.slug,
+                "url": c.absolute_url(&format!("glossary/#{}", t.slug)),
+            })).collect::<Vec<_>>(),
+        });
+        let page = self.page("Glossary", "The terms used across the articles, defined once", "glossary/", "glossary", Some(ld));
+        let mut letters: Vec<String> = self.terms.iter().map(|t| t.letter.clone()).collect();
+        letters.dedup();
+        self.render("glossary.html", "glossary/index.html".into(), page, |ctx| {
+            ctx.insert("terms", &self.terms);
+            ctx.insert("letters", &letters);
+        })
+    }
+
+    fn glossary_json(&self) -> Vec<u8> {
+        let c = self.data.config;
+        let terms: Vec<Value> = self
+            .terms
+            .iter()
+            .map(|t| {
+                json!({
+                    "term": t.name,
+                    "slug": t.slug,
+                    "url": c.absolute_url(&format!("glossary/#{}", t.slug)),
+                    "expansion": t.expansion,
+                    "aliases": t.aliases,
+                    "definition": t.tip,
+                    "definition_html": t.definition,
+                    "articles": t.articles.iter().map(|a| json!({"title": a.title, "url": format!("{}{}", c.origin(), a.url), "mentions": a.count})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        serde_json::to_vec_pretty(&json!({ "site": c.title, "terms": terms })).unwrap_or_default()
+    }
+
+    fn timeline_tags(&self) -> Vec<String> {
+        let mut tags: Vec<String> = self.data.events.iter().flat_map(|e| e.tags.iter().map(|t| slugify(t))).collect();
+        tags.sort();
+        tags.dedup();
+        tags
+    }
+
+    fn timeline_page(&self, tag: Option<String>) -> Result<(String, Vec<u8>), Diagnostics> {
+        let c = self.data.config;
+        let selected: Vec<&EventView> = self
+            .events
+            .iter()
+            .filter(|e| tag.as_ref().is_none_or(|t| e.tags.iter().any(|x| &slugify(&x.name) == t)))
+            .collect();
+        let mut years: Vec<YearView> = Vec::new();
+        for e in &selected {
+            let year = e.date.iso[..4].parse().unwrap_or(0);
+            match years.last_mut() {
+                Some(y) if y.year == year => y.events.push(e),
+                _ => years.push(YearView { year, events: vec![e] }),
+            }
+        }
+        if c.timeline.order == TimelineOrder::NewestFirst {
+            years.reverse();
+            for y in &mut years {
+                y.events.reverse();
+            }
+        }
+        let mut tag_counts: Vec<TagLink> = self
+            .timeline_tags()
+            .into_iter()
+            .map(|slug| {
+                let name = self.events.iter().flat_map(|e| &e.tags).find(|t| slugify(&t.name) == slug).map(|t| t.name.clone()).unwrap_or(slug.clone());
+                let count = self.events.iter().filter(|e| e.tags.iter().any(|t| slugify(&t.name) == slug)).count();
+                TagLink {
+                    url: format!("{}timeline/tags/{slug}/", self.base),
+                    name,
+                    count,
+                }
+            })
+            .collect();
+        tag_counts.sort_by(|a, b| a.name.cmp(&b.name));
+        let ld = json!({
+            "@context": "https://schema.org",
+            "@graph": selected.iter().map(|e| json!({
+                "@type": "Event",
+                "name": e.title,
+                "startDate": e.date.iso,
+                "url": format!("{}{}", c.origin(), e.url),
+                "eventStatus": if e.upcoming { "https://schema.org/EventScheduled" } else { "https://schema.org/EventScheduled" },
+                "description": crate::html::strip_tags(&e.body),
+                "location": {"@type": "Place", "name": "Japan and the Indo-Pacific"},
+                "subjectOf": e.articles.iter().map(|a| json!({"@type": "Article", "headline": a.title, "url": format!("{}{}", c.origin(), a.url)})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        });
+        let (path, title) = match &tag {
+            Some(t) => (format!("timeline/tags/{t}/"), format!("Timeline: {}", tag_counts.iter().find(|x| x.url.ends_with(&format!("/{t}/"))).map_or(t.as_str(), |x| x.name.as_str()))),
+            None => ("timeline/".to_string(), "Timeline".to_string()),
+        };
+        let page = self.page(&title, "Every dated event in the articles, in order", &path, "timeline", Some(ld));
+        self.render("timeline.html", format!("{path}index.html"), page, |ctx| {
+            ctx.insert("years", &years);
+            ctx.insert("event_tags", &tag_counts);
+            ctx.insert("selected_tag", &tag);
+            ctx.insert("event_count", &selected.len());
+        })
+    }
+
+    fn not_found_page(&self) -> Result<(String, Vec<u8>), Diagnostics> {
+        let page = self.page("Page not found", "", "404.html", "404", None);
+        let recent: Vec<&ArticleSummary> = self.summaries.iter().take(5).collect();
+        self.render("404.html", "404.html".into(), page, |ctx| ctx.insert("articles", &recent))
+    }
+}

@@ -1,0 +1,313 @@
+//! The build pipeline: load → parse → link → render, all in memory.
+//! Writing the result is the caller's business (`output::write_staged`, or the dev server).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use comrak::nodes::NodeValue;
+use rayon::prelude::*;
+
+use crate::config::{LinkMode, SiteConfig};
+use crate::content::{self, Content, ParseOptions};
+use crate::date::PartialDate;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::glossary::{Glossary, TermInfo, TermSpec};
+use crate::index::SiteIndex;
+use crate::markdown::{self, Doc, LinkTarget, Rendered, Renderer, SiteLinks};
+use crate::output::Output;
+use crate::render::{self, SiteData};
+use crate::source;
+use crate::theme::Theme;
+use crate::timeline::{self, Event};
+
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub drafts: bool,
+    /// Overrides `base_url` from site.toml.
+    pub base_url: Option<String>,
+    /// The build date (events after it are upcoming); today when not given.
+    pub today: Option<PartialDate>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub articles: usize,
+    pub terms: usize,
+    pub events: usize,
+    pub files: usize,
+    pub elapsed: Duration,
+}
+
+/// A successful build: the whole site in memory, and the warnings found on the way.
+#[derive(Debug)]
+pub struct Built {
+    pub output: Output,
+    pub warnings: Diagnostics,
+    pub stats: Stats,
+    pub config: SiteConfig,
+}
+
+pub fn build(root: &Path, opts: &BuildOptions) -> Result<Built, Diagnostics> {
+    let started = Instant::now();
+    let mut config = SiteConfig::load(root)?;
+    if let Some(base) = &opts.base_url {
+        config.base_url = base.clone();
+    }
+    let today = opts.today.unwrap_or_else(PartialDate::today);
+    let theme = Theme::load(root, &config.base_path())?;
+    let (sources, mut warnings) = source::load_all(root)?;
+    let (content, parse_warnings) = content::parse_all(&sources, &config, &ParseOptions { drafts: opts.drafts })?;
+    warnings.extend(parse_warnings);
+    let events = timeline::gather(&content)?;
+    let linked = link(&content, &config, &events)?;
+    let index = SiteIndex::build(&content.articles, &linked.mentions(), content.terms.len(), &events, &linked.event_terms);
+    let data = SiteData {
+        config: &config,
+        theme: &theme,
+        content: &content,
+        articles: &linked.articles,
+        term_html: &linked.term_html,
+        term_tips: &linked.term_tips,
+        events: &events,
+        event_html: &linked.event_html,
+        index: &index,
+        today,
+    };
+    let mut output = render::render_site(&data)?;
+    crate::publish::add_files(&mut output, &data);
+    let stats = Stats {
+        articles: content.articles.len(),
+        terms: content.terms.len(),
+        events: events.len(),
+        files: output.len(),
+        elapsed: started.elapsed(),
+    };
+    Ok(Built {
+        output,
+        warnings: warnings.sorted(),
+        stats,
+        config,
+    })
+}
+
+/// The linked content: every article, definition and event body as HTML.
+pub struct Linked {
+    pub articles: Vec<Rendered>,
+    pub term_html: Vec<String>,
+    pub term_tips: Vec<String>,
+    pub event_html: Vec<String>,
+    /// Per event: the terms its title and body mention.
+    pub event_terms: Vec<Vec<usize>>,
+}
+
+impl Linked {
+    pub fn mentions(&self) -> Vec<Vec<crate::glossary::Mention>> {
+        self.articles.iter().map(|r| r.mentions.clone()).collect()
+    }
+}
+
+fn link(content: &Content, config: &SiteConfig, events: &[Event]) -> Result<Linked, Diagnostics> {
+    let base = config.base_path();
+    let options = markdown::options(&config.markdown);
+    let plugins = markdown::plugins();
+    let tips: Vec<String> = content.terms.iter().map(|t| short_definition(t.body(), &options)).collect();
+    let glossary = build_glossary(content, &tips, &base);
+    let targets = link_targets(content, &base);
+    let links = SiteLinks {
+        targets: &targets,
+        base_path: &base,
+    };
+    let renderer = Renderer {
+        options: &options,
+        plugins: &plugins,
+        glossary: &glossary,
+    };
+    let articles: Vec<Rendered> = content
+        .articles
+        .par_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let dir = match a.rel.rsplit_once('/') {
+                Some((d, _)) => format!("articles/{d}"),
+                None => "articles".to_string(),
+            };
+            let doc = Doc {
+                file: &a.origin.file,
+                text: &a.origin.text,
+                body_offset: a.body_offset,
+                body_line: a.body_line,
+                dir: &dir,
+                link_mode: a.link_mode.unwrap_or(config.glossary.link),
+                exclude_term: None,
+                id_prefix: "m-",
+                article: Some(i),
+            };
+            renderer.render(&doc, &links)
+        })
+        .collect();
+    let terms: Vec<Rendered> = content
+        .terms
+        .par_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let prefix = format!("g-{}-", t.slug);
+            let doc = Doc {
+                file: &t.origin.file,
+                text: &t.origin.text,
+                body_offset: t.body_offset,
+                body_line: t.body_line,
+                dir: "glossary",
+                link_mode: LinkMode::First,
+                exclude_term: Some(i),
+                id_prefix: &prefix,
+                article: None,
+            };
+            renderer.render(&doc, &links)
+        })
+        .collect();
+    let event_docs: Vec<Rendered> = events
+        .par_iter()
+        .map(|e| {
+            let text: Arc<str> = Arc::from(e.body.as_deref().unwrap_or(""));
+            let prefix = format!("e-{}-", e.id);
+            let doc = Doc {
+                file: &e.origin.file,
+                text: &text,
+                body_offset: 0,
+                body_line: 1,
+                dir: "articles",
+                link_mode: LinkMode::First,
+                exclude_term: None,
+                id_prefix: &prefix,
+                article: None,
+            };
+            renderer.render(&doc, &links)
+        })
+        .collect();
+    let mut diags = Diagnostics::new();
+    for r in articles.iter().chain(&terms) {
+        for e in &r.errors {
+            diags.push(e.clone());
+        }
+    }
+    for (e, r) in events.iter().zip(&event_docs) {
+        for err in &r.errors {
+            diags.push(e.origin.error_at(&e.title, format!("in the event \"{}\": {}", e.title, err.message)).help("link to an article's file name, e.g. [the alliance](us-japan-alliance.md)"));
+        }
+    }
+    check_fragments(&articles, &terms, &mut diags);
+    check_event_anchors(content, events, &articles, &mut diags);
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let event_terms = events
+        .iter()
+        .zip(&event_docs)
+        .map(|(e, r)| {
+            let mut terms: Vec<usize> = r.mentions.iter().map(|m| m.term).collect();
+            terms.extend(glossary.find_mentions(&e.title).into_iter().map(|(_, _, t)| t));
+            let mut seen = HashSet::new();
+            terms.retain(|t| seen.insert(*t));
+            terms
+        })
+        .collect();
+    Ok(Linked {
+        articles,
+        term_html: terms.into_iter().map(|r| r.html).collect(),
+        term_tips: tips,
+        event_html: event_docs.into_iter().map(|r| r.html).collect(),
+        event_terms,
+    })
+}
+
+fn build_glossary(content: &Content, tips: &[String], base: &str) -> Glossary {
+    let specs = content
+        .terms
+        .iter()
+        .zip(tips)
+        .map(|(t, tip)| TermSpec {
+            info: TermInfo {
+                slug: t.slug.clone(),
+                name: t.name.clone(),
+                tip: match &t.expansion {
+                    Some(x) if !tip.starts_with(x.as_str()) => format!("{x}. {tip}"),
+                    _ => tip.clone(),
+                },
+                href: format!("{base}glossary/#{}", t.slug),
+            },
+            names: std::iter::once(t.name.clone()).chain(t.aliases.iter().cloned()).collect(),
+            case_sensitive: t.case_sensitive,
+        })
+        .collect();
+    Glossary::new(specs)
+}
+
+/// The first paragraph of a definition, as plain text: the tooltip.
+fn short_definition(body: &str, options: &comrak::Options<'static>) -> String {
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, body, options);
+    let first = root.descendants().find(|n| matches!(n.data.borrow().value, NodeValue::Paragraph));
+    first.map(|p| p.collect_text().split_whitespace().collect::<Vec<_>>().join(" ")).unwrap_or_default()
+}
+
+fn link_targets(content: &Content, base: &str) -> HashMap<String, LinkTarget> {
+    let mut targets = HashMap::new();
+    for (i, a) in content.articles.iter().enumerate() {
+        let target = LinkTarget {
+            url: format!("{base}{}", a.path()),
+            article: Some(i),
+        };
+        targets.insert(format!("articles/{}", a.rel), target);
+    }
+    for t in &content.terms {
+        let rel = t.origin.file.trim_start_matches("content/").to_string();
+        targets.insert(
+            rel,
+            LinkTarget {
+                url: format!("{base}glossary/#{}", t.slug),
+                article: None,
+            },
+        );
+    }
+    targets
+}
+
+fn check_fragments(articles: &[Rendered], terms: &[Rendered], diags: &mut Diagnostics) {
+    let ids: Vec<HashSet<&str>> = articles.iter().map(|r| all_ids(r)).collect();
+    for r in articles.iter().chain(terms) {
+        for f in &r.fragments {
+            if !ids[f.article].contains(f.fragment.as_str()) {
+                let mut d = f.diagnostic.clone();
+                d.message = format!("broken link: the target page has no heading or anchor #{}", f.fragment);
+                let mut known: Vec<&str> = ids[f.article].iter().copied().filter(|i| !i.starts_with("m-")).collect();
+                known.sort();
+                diags.push(d.help(format!("headings there have the ids: {}", known.join(", "))));
+            }
+        }
+    }
+}
+
+fn all_ids(r: &Rendered) -> HashSet<&str> {
+    r.ids
+        .iter()
+        .map(String::as_str)
+        .chain(r.mentions.iter().filter_map(|m| m.anchor.as_deref()))
+        .collect()
+}
+
+fn check_event_anchors(content: &Content, events: &[Event], articles: &[Rendered], diags: &mut Diagnostics) {
+    for e in events {
+        for r in &e.refs {
+            let Some(anchor) = &r.anchor else { continue };
+            if !all_ids(&articles[r.article]).contains(anchor.as_str()) {
+                let a = &content.articles[r.article];
+                let d: Diagnostic = e.origin.error_at(&format!("\"{anchor}\""), format!("the event \"{}\" points at #{anchor}, which is not a heading in {}", e.title, a.origin.file));
+                let mut ids: Vec<&str> = articles[r.article].ids.iter().map(String::as_str).collect();
+                ids.sort();
+                diags.push(d.help(format!("use one of the article's heading ids: {}", ids.join(", "))));
+            }
+        }
+    }
+}

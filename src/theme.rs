@@ -1,0 +1,197 @@
+//! The theme: templates and assets embedded in the binary, overridden file by file
+//! by the site's `layouts/` and `assets/`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use tera::Tera;
+use walkdir::WalkDir;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::source::{display_path, is_hidden_or_temp};
+
+pub const LAYOUTS_DIR: &str = "layouts";
+pub const ASSETS_DIR: &str = "assets";
+
+macro_rules! embedded {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("theme/templates/", $name)))),*]
+    };
+}
+
+pub const TEMPLATES: &[(&str, &str)] = embedded!(
+    "base.html",
+    "index.html",
+    "article.html",
+    "tag.html",
+    "tags.html",
+    "glossary.html",
+    "timeline.html",
+    "404.html",
+    "macros.html",
+);
+
+pub const ASSETS: &[(&str, &[u8])] = &[
+    ("style.css", include_bytes!("theme/assets/style.css")),
+    ("kiji.js", include_bytes!("theme/assets/kiji.js")),
+    ("favicon.svg", include_bytes!("theme/assets/favicon.svg")),
+];
+
+/// A template's text and where it came from, for error messages.
+#[derive(Debug, Clone)]
+pub struct TemplateSource {
+    /// `layouts/article.html`, or `(built-in theme) article.html`.
+    pub file: String,
+    pub text: Arc<str>,
+    pub overridden: bool,
+}
+
+pub struct Theme {
+    pub tera: Tera,
+    pub templates: BTreeMap<String, TemplateSource>,
+    pub assets: BTreeMap<String, Vec<u8>>,
+}
+
+impl Theme {
+    pub fn load(root: &Path, base_path: &str) -> Result<Theme, Diagnostics> {
+        let mut templates: BTreeMap<String, TemplateSource> = TEMPLATES
+            .iter()
+            .map(|(name, text)| {
+                let source = TemplateSource {
+                    file: format!("(built-in theme) {name}"),
+                    text: Arc::from(*text),
+                    overridden: false,
+                };
+                (name.to_string(), source)
+            })
+            .collect();
+        let mut diags = Diagnostics::new();
+        for (name, file, bytes) in read_dir_files(root, LAYOUTS_DIR, &mut diags) {
+            match String::from_utf8(bytes) {
+                Ok(text) => {
+                    let text = text.replace("\r\n", "\n");
+                    templates.insert(
+                        name,
+                        TemplateSource {
+                            file,
+                            text: Arc::from(text),
+                            overridden: true,
+                        },
+                    );
+                }
+                Err(_) => diags.push(Diagnostic::error(format!("{file} is not valid UTF-8 text")).in_file(file)),
+            }
+        }
+        let mut assets: BTreeMap<String, Vec<u8>> = ASSETS.iter().map(|(n, b)| (n.to_string(), b.to_vec())).collect();
+        assets.insert("syntax.css".into(), crate::highlight::stylesheet().as_bytes().to_vec());
+        for (name, _, bytes) in read_dir_files(root, ASSETS_DIR, &mut diags) {
+            assets.insert(name, bytes);
+        }
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let tera = compile(&templates, base_path)?;
+        Ok(Theme { tera, templates, assets })
+    }
+
+    /// A diagnostic for a Tera error, naming the template file and, where it can, the line.
+    pub fn template_error(&self, template: &str, err: &tera::Error) -> Diagnostic {
+        template_diagnostic(&self.templates, template, err)
+    }
+}
+
+fn read_dir_files(root: &Path, dir: &str, diags: &mut Diagnostics) -> Vec<(String, String, Vec<u8>)> {
+    let base = root.join(dir);
+    if !base.is_dir() {
+        return Vec::new();
+    }
+    let mut files = Vec::new();
+    for entry in WalkDir::new(&base).follow_links(true).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() && !is_hidden_or_temp(e.path()) => {
+                let name = e.path().strip_prefix(&base).unwrap_or(e.path()).to_string_lossy().replace('\\', "/");
+                let file = display_path(root, e.path());
+                match std::fs::read(e.path()) {
+                    Ok(bytes) => files.push((name, file, bytes)),
+                    Err(err) => diags.push(Diagnostic::error(format!("cannot read {file}: {err}")).in_file(file)),
+                }
+            }
+            Ok(_) => {}
+            Err(err) => diags.push(Diagnostic::error(format!("cannot read {dir}/: {err}"))),
+        }
+    }
+    files
+}
+
+fn compile(templates: &BTreeMap<String, TemplateSource>, base_path: &str) -> Result<Tera, Diagnostics> {
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    crate::render::register_helpers(&mut tera, base_path);
+    let pairs: Vec<(&str, &str)> = templates.iter().map(|(n, s)| (n.as_str(), s.text.as_ref())).collect();
+    if let Err(e) = tera.add_raw_templates(pairs) {
+        let name = failing_template(&e).unwrap_or_default();
+        return Err(template_diagnostic(templates, &name, &e).into());
+    }
+    Ok(tera)
+}
+
+/// The template named in "Failed to parse 'x.html'"-style messages.
+fn failing_template(err: &tera::Error) -> Option<String> {
+    let text = err.to_string();
+    let start = text.find('\'')? + 1;
+    let end = start + text[start..].find('\'')?;
+    Some(text[start..end].to_string())
+}
+
+fn error_chain(err: &tera::Error) -> Vec<String> {
+    let mut chain = vec![err.to_string()];
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    chain
+}
+
+fn template_diagnostic(templates: &BTreeMap<String, TemplateSource>, name: &str, err: &tera::Error) -> Diagnostic {
+    let chain = error_chain(err);
+    // Tera's innermost message is the useful one; its outer ones only name the template.
+    let detail = chain.last().cloned().unwrap_or_default();
+    let innermost_template = chain.iter().rev().find_map(|m| {
+        let start = m.find('\'')? + 1;
+        let end = start + m[start..].find('\'')?;
+        templates.contains_key(&m[start..end]).then(|| m[start..end].to_string())
+    });
+    let name = innermost_template.unwrap_or_else(|| name.to_string());
+    let Some(source) = templates.get(&name) else {
+        return Diagnostic::error(format!("template error: {}", chain.join(": ")));
+    };
+    let summary = detail.lines().rev().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('=')).unwrap_or(&detail).trim().to_string();
+    let mut d = Diagnostic::error(format!("template {name}: {}", summary.trim_start_matches("* ")))
+        .in_file(&source.file)
+        .help(if source.overridden {
+            "fix the template in layouts/, or delete it to use the built-in one"
+        } else {
+            "this is kiji's built-in template; report it as a bug"
+        });
+    if let Some(line) = parse_error_line(&detail).or_else(|| missing_variable_line(&detail, &source.text)) {
+        d = d.at_line(&source.text, line);
+    }
+    d
+}
+
+/// Tera parse errors carry `--> line:column`.
+fn parse_error_line(message: &str) -> Option<usize> {
+    let rest = &message[message.find("--> ")? + 4..];
+    rest.split(':').next()?.trim().parse().ok()
+}
+
+/// Tera 1 does not track lines in render errors; find the variable in the template instead.
+fn missing_variable_line(message: &str, text: &str) -> Option<usize> {
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    let variable = &message[start..end];
+    let offset = text.find(variable)?;
+    Some(text[..offset].matches('\n').count() + 1)
+}
