@@ -16,9 +16,19 @@ pub fn run(root: &Path, opts: &BuildOptions) -> Result<Diagnostics, Diagnostics>
 /// Glossary terms no article mentions, and acronyms used in 2+ articles without an entry.
 fn editor_hints(root: &Path, opts: &BuildOptions) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    let Ok((sources, _)) = crate::source::load_all(root) else { return diags };
-    let Ok(config) = crate::config::SiteConfig::load(root) else { return diags };
-    let Ok((content, _)) = crate::content::parse_all(&sources, &config, &crate::content::ParseOptions { drafts: opts.drafts }) else {
+    let Ok((sources, _)) = crate::source::load_all(root) else {
+        return diags;
+    };
+    let Ok(config) = crate::config::SiteConfig::load(root) else {
+        return diags;
+    };
+    let Ok((content, _)) = crate::content::parse_all(
+        &sources,
+        &config,
+        &crate::content::ParseOptions {
+            drafts: opts.drafts,
+        },
+    ) else {
         return diags;
     };
     let known: BTreeSet<String> = content
@@ -37,7 +47,9 @@ fn editor_hints(root: &Path, opts: &BuildOptions) -> Diagnostics {
                     tip: String::new(),
                     href: String::new(),
                 },
-                names: std::iter::once(t.name.clone()).chain(t.aliases.iter().cloned()).collect(),
+                names: std::iter::once(t.name.clone())
+                    .chain(t.aliases.iter().cloned())
+                    .collect(),
                 case_sensitive: t.case_sensitive,
             })
             .collect(),
@@ -50,7 +62,10 @@ fn editor_hints(root: &Path, opts: &BuildOptions) -> Diagnostics {
             mentioned[t] = true;
         }
         for word in body.split(|c: char| !c.is_alphanumeric()) {
-            if word.len() >= 2 && crate::glossary::is_acronym(word) && word.chars().all(|c| c.is_ascii_uppercase()) {
+            if word.len() >= 2
+                && crate::glossary::is_acronym(word)
+                && word.chars().all(|c| c.is_ascii_uppercase())
+            {
                 acronyms.entry(word.to_string()).or_default().insert(i);
             }
         }
@@ -64,14 +79,25 @@ fn editor_hints(root: &Path, opts: &BuildOptions) -> Diagnostics {
             );
         }
     }
-    for (word, articles) in acronyms.into_iter().filter(|(w, a)| a.len() >= 2 && !known.contains(w)) {
-        let files: Vec<&str> = articles.iter().map(|&i| content.articles[i].origin.file.as_str()).collect();
-        diags.push(Diagnostic::warning(format!(
-            "\"{word}\" is used in {} articles but has no glossary entry ({})",
-            articles.len(),
-            files.join(", ")
-        ))
-        .help(format!("add content/glossary/{}.md with term = \"{word}\" if readers need it explained", word.to_lowercase())));
+    for (word, articles) in acronyms
+        .into_iter()
+        .filter(|(w, a)| a.len() >= 2 && !known.contains(w))
+    {
+        let files: Vec<&str> = articles
+            .iter()
+            .map(|&i| content.articles[i].origin.file.as_str())
+            .collect();
+        diags.push(
+            Diagnostic::warning(format!(
+                "\"{word}\" is used in {} articles but has no glossary entry ({})",
+                articles.len(),
+                files.join(", ")
+            ))
+            .help(format!(
+                "add content/glossary/{}.md with term = \"{word}\" if readers need it explained",
+                word.to_lowercase()
+            )),
+        );
     }
     diags
 }

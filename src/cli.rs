@@ -10,7 +10,11 @@ use crate::output;
 use crate::site::{self, BuildOptions};
 
 #[derive(Debug, Parser)]
-#[command(name = "kiji", version, about = "Build a publication of Markdown articles, with a shared glossary and a timeline, into a static site.")]
+#[command(
+    name = "kiji",
+    version,
+    about = "Build a publication of Markdown articles, with a shared glossary and a timeline, into a static site."
+)]
 pub struct Cli {
     /// The site's folder (holding site.toml and content/).
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
@@ -46,7 +50,9 @@ impl CommonArgs {
         BuildOptions {
             drafts: self.drafts,
             base_url: self.base_url.clone(),
-            today: std::env::var("KIJI_BUILD_DATE").ok().and_then(|d| crate::date::PartialDate::parse(&d).ok()),
+            today: std::env::var("KIJI_BUILD_DATE")
+                .ok()
+                .and_then(|d| crate::date::PartialDate::parse(&d).ok()),
         }
     }
 }
@@ -93,19 +99,31 @@ pub fn report(diags: &Diagnostics) {
 fn failed(diags: &Diagnostics, what: &str) -> ExitCode {
     report(diags);
     let errors = diags.errors().count();
-    eprintln!("{what} failed with {errors} error{}", if errors == 1 { "" } else { "s" });
+    eprintln!(
+        "{what} failed with {errors} error{}",
+        if errors == 1 { "" } else { "s" }
+    );
     ExitCode::FAILURE
 }
 
 fn build(root: &Path, args: &BuildArgs) -> ExitCode {
-    let out = if args.output.is_absolute() { args.output.clone() } else { root.join(&args.output) };
+    let out = if args.output.is_absolute() {
+        args.output.clone()
+    } else {
+        root.join(&args.output)
+    };
     if let Err(e) = output::check_output_dir(root, &out) {
         eprintln!("error: {e}\n  = help: {}", e.help());
         return ExitCode::FAILURE;
     }
     let built = match site::build(root, &args.common.options()) {
         Ok(b) => b,
-        Err(diags) => return failed(&diags.sorted(), &format!("build (the previous {} was left as it was)", out.display())),
+        Err(diags) => {
+            return failed(
+                &diags.sorted(),
+                &format!("build (the previous {} was left as it was)", out.display()),
+            )
+        }
     };
     report(&built.warnings);
     let lock = match output::lock_output(&out) {

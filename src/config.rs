@@ -136,7 +136,12 @@ impl SiteConfig {
 
     /// An absolute URL for a site path (`articles/a/` → `https://host/repo/articles/a/`).
     pub fn absolute_url(&self, path: &str) -> String {
-        format!("{}{}{}", self.origin(), self.base_path(), path.trim_start_matches('/'))
+        format!(
+            "{}{}{}",
+            self.origin(),
+            self.base_path(),
+            path.trim_start_matches('/')
+        )
     }
 
     pub fn parse(text: &str, file: &str) -> Result<SiteConfig, Diagnostics> {
@@ -156,12 +161,15 @@ impl SiteConfig {
 
     fn validate(&self, source: &Arc<str>, file: &str) -> Result<(), Diagnostics> {
         let base = &self.base_url;
-        let ok = base.starts_with('/') || base.starts_with("http://") || base.starts_with("https://");
+        let ok =
+            base.starts_with('/') || base.starts_with("http://") || base.starts_with("https://");
         if !ok {
             let span = source.find(base.as_str()).map(|s| s..s + base.len());
-            let mut d = Diagnostic::error(format!("base_url \"{base}\" is neither an absolute URL nor a path"))
-                .in_file(file)
-                .help("use e.g. base_url = \"https://user.github.io/repo/\" or \"/\"");
+            let mut d = Diagnostic::error(format!(
+                "base_url \"{base}\" is neither an absolute URL nor a path"
+            ))
+            .in_file(file)
+            .help("use e.g. base_url = \"https://user.github.io/repo/\" or \"/\"");
             if let Some(span) = span {
                 d = d.at_span(source, span);
             }
@@ -225,7 +233,14 @@ mod tests {
 
     #[test]
     fn absolute_urls_keep_the_subpath() {
-        let c = SiteConfig::parse("title = \"x\"\nbase_url = \"https://u.github.io/r/\"", "site.toml").unwrap();
-        assert_eq!(c.absolute_url("/articles/a/"), "https://u.github.io/r/articles/a/");
+        let c = SiteConfig::parse(
+            "title = \"x\"\nbase_url = \"https://u.github.io/r/\"",
+            "site.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.absolute_url("/articles/a/"),
+            "https://u.github.io/r/articles/a/"
+        );
     }
 }

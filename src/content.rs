@@ -37,7 +37,10 @@ impl<'de> Deserialize<'de> for DateValue {
                 self.visit_str(&n.to_string())
             }
             // TOML dates arrive as a one-entry map holding their text.
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<DateValue, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DateValue, A::Error> {
                 let Some((_, text)) = map.next_entry::<String, String>()? else {
                     return Err(serde::de::Error::custom("empty date"));
                 };
@@ -77,7 +80,16 @@ struct ArticleMeta {
 }
 
 const ARTICLE_FIELDS: &[&str] = &[
-    "title", "date", "updated", "summary", "author", "tags", "draft", "slug", "source", "events",
+    "title",
+    "date",
+    "updated",
+    "summary",
+    "author",
+    "tags",
+    "draft",
+    "slug",
+    "source",
+    "events",
     "glossary_links",
 ];
 
@@ -198,7 +210,11 @@ pub struct ParseOptions {
 }
 
 /// Parses every source, then checks what only makes sense across files.
-pub fn parse_all(sources: &[SourceFile], _config: &SiteConfig, opts: &ParseOptions) -> Result<(Content, Diagnostics), Diagnostics> {
+pub fn parse_all(
+    sources: &[SourceFile],
+    _config: &SiteConfig,
+    opts: &ParseOptions,
+) -> Result<(Content, Diagnostics), Diagnostics> {
     let mut diags = Diagnostics::new();
     let mut content = Content::default();
     for source in sources {
@@ -221,15 +237,24 @@ pub fn parse_all(sources: &[SourceFile], _config: &SiteConfig, opts: &ParseOptio
     }
     check_unique_slugs(&content.articles, &mut diags);
     check_unique_terms(&content.terms, &mut diags);
-    content.articles.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title)));
+    content
+        .articles
+        .sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title)));
     content.terms.sort_by_key(|t| t.name.to_lowercase());
     diags.into_result().map(|d| (content, d))
 }
 
-fn warn_unknown(unknown: &[String], known: &[&str], split: &Split<'_>, origin: &Origin, diags: &mut Diagnostics) {
+fn warn_unknown(
+    unknown: &[String],
+    known: &[&str],
+    split: &Split<'_>,
+    origin: &Origin,
+    diags: &mut Diagnostics,
+) {
     for key in unknown {
         let leaf = key.rsplit('.').next().unwrap_or(key);
-        let mut d = Diagnostic::warning(format!("unknown front matter field `{key}` is ignored")).in_file(&origin.file);
+        let mut d = Diagnostic::warning(format!("unknown front matter field `{key}` is ignored"))
+            .in_file(&origin.file);
         if let Some(span) = frontmatter::key_span(split, leaf) {
             d = d.at_span(&origin.text, span);
         }
@@ -245,7 +270,9 @@ fn missing_field(origin: &Origin, field: &str, example: &str) -> Diagnostic {
     Diagnostic::error(format!("the front matter has no `{field}`"))
         .in_file(&origin.file)
         .at_line(&origin.text, 1)
-        .help(format!("add a line such as `{example}` between the `+++` lines"))
+        .help(format!(
+            "add a line such as `{example}` between the `+++` lines"
+        ))
 }
 
 fn parse_article(source: &SourceFile, origin: Origin, diags: &mut Diagnostics) -> Option<Article> {
@@ -267,7 +294,11 @@ fn parse_article(source: &SourceFile, origin: Origin, diags: &mut Diagnostics) -
     warn_unknown(&unknown, ARTICLE_FIELDS, &split, &origin, diags);
     let title = meta.title.filter(|t| !t.trim().is_empty());
     if title.is_none() {
-        diags.push(missing_field(&origin, "title", "title = \"Japan's new security strategy\""));
+        diags.push(missing_field(
+            &origin,
+            "title",
+            "title = \"Japan's new security strategy\"",
+        ));
     }
     if meta.date.is_none() {
         diags.push(missing_field(&origin, "date", "date = 2025-01-20"));
@@ -275,15 +306,29 @@ fn parse_article(source: &SourceFile, origin: Origin, diags: &mut Diagnostics) -
     let (title, date) = (title?, meta.date?.0);
     for (field, value) in [("date", Some(date)), ("updated", meta.updated.map(|d| d.0))] {
         if let Some(v) = value.filter(|v| v.precision() != Precision::Day) {
-            let d = origin.error_at(&v.iso(), format!("the article's `{field}` must be a full day, not \"{}\"", v.iso()));
-            diags.push(d.help("write it as YYYY-MM-DD, e.g. 2025-01-20 (events may use a year or a month)"));
+            let d = origin.error_at(
+                &v.iso(),
+                format!(
+                    "the article's `{field}` must be a full day, not \"{}\"",
+                    v.iso()
+                ),
+            );
+            diags.push(d.help(
+                "write it as YYYY-MM-DD, e.g. 2025-01-20 (events may use a year or a month)",
+            ));
         }
     }
     let stem = source.rel.rsplit('/').next().unwrap_or(&source.rel);
-    let stem = stem.strip_suffix(".md").or_else(|| stem.strip_suffix(".MD")).unwrap_or(stem);
+    let stem = stem
+        .strip_suffix(".md")
+        .or_else(|| stem.strip_suffix(".MD"))
+        .unwrap_or(stem);
     let slug = match meta.slug {
         Some(s) if !is_valid_slug(&s) => {
-            let d = origin.error_at(&s, format!("slug \"{s}\" may only hold lowercase letters, digits and `-`"));
+            let d = origin.error_at(
+                &s,
+                format!("slug \"{s}\" may only hold lowercase letters, digits and `-`"),
+            );
             diags.push(d.help(format!("use slug = \"{}\"", slugify(&s))));
             slugify(&s)
         }
@@ -291,7 +336,11 @@ fn parse_article(source: &SourceFile, origin: Origin, diags: &mut Diagnostics) -
         None => slugify(stem),
     };
     if slug.is_empty() {
-        diags.push(origin.error_at("", "the file name gives an empty slug").help("rename the file or set slug = \"…\""));
+        diags.push(
+            origin
+                .error_at("", "the file name gives an empty slug")
+                .help("rename the file or set slug = \"…\""),
+        );
     }
     check_events(&meta.events, &origin, false, diags);
     Some(Article {
@@ -301,7 +350,11 @@ fn parse_article(source: &SourceFile, origin: Origin, diags: &mut Diagnostics) -
         updated: meta.updated.map(|d| d.0),
         summary: meta.summary,
         author: meta.author,
-        tags: meta.tags.into_iter().filter(|t| !t.trim().is_empty()).collect(),
+        tags: meta
+            .tags
+            .into_iter()
+            .filter(|t| !t.trim().is_empty())
+            .collect(),
         draft: meta.draft,
         slug,
         credit: meta.source,
@@ -313,13 +366,25 @@ fn parse_article(source: &SourceFile, origin: Origin, diags: &mut Diagnostics) -
     })
 }
 
-fn check_events(events: &[EventMeta], origin: &Origin, in_timeline_file: bool, diags: &mut Diagnostics) {
+fn check_events(
+    events: &[EventMeta],
+    origin: &Origin,
+    in_timeline_file: bool,
+    diags: &mut Diagnostics,
+) {
     for e in events {
         if e.title.trim().is_empty() {
-            diags.push(origin.error_at("title = \"\"", "an event has an empty title").help("give every event a title"));
+            diags.push(
+                origin
+                    .error_at("title = \"\"", "an event has an empty title")
+                    .help("give every event a title"),
+            );
         }
         if e.article.is_some() && !in_timeline_file {
-            let d = origin.error_at("article", "`article` belongs in content/timeline.toml, not in an article's events");
+            let d = origin.error_at(
+                "article",
+                "`article` belongs in content/timeline.toml, not in an article's events",
+            );
             diags.push(d.help("an event in an article's front matter already belongs to that article; remove `article`"));
         }
     }
@@ -327,10 +392,18 @@ fn check_events(events: &[EventMeta], origin: &Origin, in_timeline_file: bool, d
 
 fn parse_term(source: &SourceFile, origin: Origin, diags: &mut Diagnostics) -> Option<Term> {
     let text = source.text.clone();
-    let split = frontmatter::split(&text, &origin.file, &text).map_err(|d| diags.push(d)).ok()?;
-    let (meta, unknown): (TermMeta, _) = frontmatter::parse(&split, &origin.file, &text).map_err(|d| diags.push(d)).ok()?;
+    let split = frontmatter::split(&text, &origin.file, &text)
+        .map_err(|d| diags.push(d))
+        .ok()?;
+    let (meta, unknown): (TermMeta, _) = frontmatter::parse(&split, &origin.file, &text)
+        .map_err(|d| diags.push(d))
+        .ok()?;
     warn_unknown(&unknown, TERM_FIELDS, &split, &origin, diags);
-    let Some(name) = meta.term.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) else {
+    let Some(name) = meta
+        .term
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+    else {
         diags.push(missing_field(&origin, "term", "term = \"Article 9\""));
         return None;
     };
@@ -338,7 +411,12 @@ fn parse_term(source: &SourceFile, origin: Origin, diags: &mut Diagnostics) -> O
     Some(Term {
         name,
         slug,
-        aliases: meta.aliases.into_iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect(),
+        aliases: meta
+            .aliases
+            .into_iter()
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect(),
         expansion: meta.expansion,
         case_sensitive: meta.case_sensitive,
         body_offset: text.len() - split.body.len(),
@@ -372,11 +450,16 @@ fn check_unique_slugs(articles: &[Article], diags: &mut Diagnostics) {
     let mut seen: HashMap<&str, &Article> = HashMap::new();
     for a in articles {
         if let Some(first) = seen.insert(&a.slug, a) {
-            let d = a.origin.error_at(&a.slug, format!(
-                "{} and {} both have the slug \"{}\" (both would be written to /articles/{}/)",
-                first.origin.file, a.origin.file, a.slug, a.slug
-            ));
-            diags.push(d.help("rename one of the files or give one of them a different `slug = \"…\"`"));
+            let d = a.origin.error_at(
+                &a.slug,
+                format!(
+                    "{} and {} both have the slug \"{}\" (both would be written to /articles/{}/)",
+                    first.origin.file, a.origin.file, a.slug, a.slug
+                ),
+            );
+            diags.push(
+                d.help("rename one of the files or give one of them a different `slug = \"…\"`"),
+            );
         }
     }
 }
@@ -386,7 +469,13 @@ fn check_unique_terms(terms: &[Term], diags: &mut Diagnostics) {
     let mut names: BTreeMap<String, (&Term, bool)> = BTreeMap::new();
     for t in terms {
         if let Some((other, _)) = names.get(&t.name.to_lowercase()) {
-            let d = t.origin.error_at(&t.name, format!("the term \"{}\" is defined twice: here and in {}", t.name, other.origin.file));
+            let d = t.origin.error_at(
+                &t.name,
+                format!(
+                    "the term \"{}\" is defined twice: here and in {}",
+                    t.name, other.origin.file
+                ),
+            );
             diags.push(d.help("keep one file per term; merge the two definitions"));
             continue;
         }
@@ -398,12 +487,28 @@ fn check_unique_terms(terms: &[Term], diags: &mut Diagnostics) {
             match names.get(&key) {
                 Some((other, true)) if std::ptr::eq(*other, t) => {}
                 Some((other, true)) => {
-                    let d = t.origin.error_at(alias, format!("the alias \"{alias}\" is the name of another term, defined in {}", other.origin.file));
-                    diags.push(d.help("remove the alias: a mention can only lead to one definition"));
+                    let d = t.origin.error_at(
+                        alias,
+                        format!(
+                            "the alias \"{alias}\" is the name of another term, defined in {}",
+                            other.origin.file
+                        ),
+                    );
+                    diags.push(
+                        d.help("remove the alias: a mention can only lead to one definition"),
+                    );
                 }
                 Some((other, false)) => {
-                    let d = t.origin.error_at(alias, format!("the alias \"{alias}\" is also an alias of \"{}\" in {}", other.name, other.origin.file));
-                    diags.push(d.help("an alias may belong to one term only; remove it from one of them"));
+                    let d = t.origin.error_at(
+                        alias,
+                        format!(
+                            "the alias \"{alias}\" is also an alias of \"{}\" in {}",
+                            other.name, other.origin.file
+                        ),
+                    );
+                    diags.push(
+                        d.help("an alias may belong to one term only; remove it from one of them"),
+                    );
                 }
                 None => {
                     names.insert(key, (t, false));
@@ -415,7 +520,13 @@ fn check_unique_terms(terms: &[Term], diags: &mut Diagnostics) {
     for t in terms {
         if let Some(other) = slugs.insert(&t.slug, t) {
             if !t.name.eq_ignore_ascii_case(&other.name) {
-                let d = t.origin.error_at(&t.name, format!("the terms \"{}\" and \"{}\" ({}) have the same anchor #{}", t.name, other.name, other.origin.file, t.slug));
+                let d = t.origin.error_at(
+                    &t.name,
+                    format!(
+                        "the terms \"{}\" and \"{}\" ({}) have the same anchor #{}",
+                        t.name, other.name, other.origin.file, t.slug
+                    ),
+                );
                 diags.push(d.help("set `slug = \"…\"` on one of them"));
             }
         }

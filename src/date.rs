@@ -24,7 +24,8 @@ pub struct PartialDate {
     pub day: Option<u8>,
 }
 
-pub const ACCEPTED_FORMS: &str = "use YYYY, YYYY-MM or YYYY-MM-DD, e.g. 1951, 2023-12 or 2024-12-15";
+pub const ACCEPTED_FORMS: &str =
+    "use YYYY, YYYY-MM or YYYY-MM-DD, e.g. 1951, 2023-12 or 2024-12-15";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid date \"{input}\": {reason} ({ACCEPTED_FORMS})")]
@@ -67,7 +68,7 @@ impl PartialDate {
         let day = match (parts.get(2), month) {
             (Some(d), Some(m)) => {
                 let d = number(d, 2, "the day must have two digits")?;
-                if d == 0 || d > days_in_month(year, m as u8) as u32 {
+                if d == 0 || d > days_in_month(year, m) as u32 {
                     return Err(err("that day does not exist in that month"));
                 }
                 Some(d as u8)
@@ -216,8 +217,17 @@ mod tests {
     #[test]
     fn rejects_impossible_and_malformed_dates() {
         for bad in [
-            "", "51", "2023-13", "2023-00", "2023-02-30", "2023-2", "2023-12-1", "1951/12",
-            "2023-12-01-01", "abcd", "2023-02-29",
+            "",
+            "51",
+            "2023-13",
+            "2023-00",
+            "2023-02-30",
+            "2023-2",
+            "2023-12-1",
+            "1951/12",
+            "2023-12-01-01",
+            "abcd",
+            "2023-02-29",
         ] {
             let e = PartialDate::parse(bad).unwrap_err();
             assert!(e.to_string().contains("YYYY-MM-DD"), "{bad}: {e}");
@@ -226,7 +236,13 @@ mod tests {
 
     #[test]
     fn coarser_dates_sort_before_finer_ones_in_the_same_period() {
-        let mut v = vec![d("2023-12-05"), d("2024"), d("2023-12"), d("2023"), d("2023-01-31")];
+        let mut v = [
+            d("2023-12-05"),
+            d("2024"),
+            d("2023-12"),
+            d("2023"),
+            d("2023-01-31"),
+        ];
         v.sort();
         let iso: Vec<_> = v.iter().map(|x| x.iso()).collect();
         assert_eq!(iso, ["2023", "2023-01-31", "2023-12", "2023-12-05", "2024"]);

@@ -201,7 +201,11 @@ impl Diagnostics {
     }
 
     pub fn render(&self) -> String {
-        self.0.iter().map(Diagnostic::render).collect::<Vec<_>>().join("\n")
+        self.0
+            .iter()
+            .map(Diagnostic::render)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Fails with everything collected so far if any of it is an error.

@@ -38,10 +38,12 @@ pub fn split<'a>(text: &'a str, file: &str, source: &Arc<str>) -> Result<Split<'
         } else {
             "the file has no front matter"
         };
-        return Err(Diagnostic::error(format!("{what}: it must start with `+++` (TOML) or `---` (YAML)"))
-            .in_file(file)
-            .at_line(source, 1)
-            .help(TOML_EXAMPLE));
+        return Err(Diagnostic::error(format!(
+            "{what}: it must start with `+++` (TOML) or `---` (YAML)"
+        ))
+        .in_file(file)
+        .at_line(source, 1)
+        .help(TOML_EXAMPLE));
     };
     let first_newline = match text.find('\n') {
         Some(i) if text[fence.len()..i].trim().is_empty() => i,
@@ -59,7 +61,8 @@ pub fn split<'a>(text: &'a str, file: &str, source: &Arc<str>) -> Result<Split<'
                 raw: &text[raw_offset..pos],
                 raw_offset,
                 body: &text[body_start..],
-                body_line: line_col(text, body_start).0 + usize::from(body_start == text.len() && !text.ends_with('\n')),
+                body_line: line_col(text, body_start).0
+                    + usize::from(body_start == text.len() && !text.ends_with('\n')),
             });
         }
         if line_end >= text.len() {
@@ -70,24 +73,37 @@ pub fn split<'a>(text: &'a str, file: &str, source: &Arc<str>) -> Result<Split<'
 }
 
 fn unterminated(file: &str, source: &Arc<str>, fence: &str) -> Diagnostic {
-    Diagnostic::error(format!("the front matter opened with `{fence}` on line 1 is never closed"))
-        .in_file(file)
-        .at_line(source, 1)
-        .help(format!("add a line with only `{fence}` after the last front matter field"))
+    Diagnostic::error(format!(
+        "the front matter opened with `{fence}` on line 1 is never closed"
+    ))
+    .in_file(file)
+    .at_line(source, 1)
+    .help(format!(
+        "add a line with only `{fence}` after the last front matter field"
+    ))
 }
 
 /// Deserialises the front matter into `T`, returning it and the names of fields
 /// that `T` does not know (for "did you mean" warnings).
-pub fn parse<T: DeserializeOwned>(split: &Split<'_>, file: &str, source: &Arc<str>) -> Result<(T, Vec<String>), Diagnostic> {
+pub fn parse<T: DeserializeOwned>(
+    split: &Split<'_>,
+    file: &str,
+    source: &Arc<str>,
+) -> Result<(T, Vec<String>), Diagnostic> {
     let mut unknown = Vec::new();
     let result = match split.format {
         Format::Toml => {
-            let de = toml::Deserializer::parse(split.raw).map_err(|e| toml_error(&e, split, file, source))?;
+            let de = toml::Deserializer::parse(split.raw)
+                .map_err(|e| toml_error(&e, split, file, source))?;
             serde_ignored::deserialize(de, |path| unknown.push(path.to_string()))
                 .map_err(|e: toml::de::Error| toml_error(&e, split, file, source))
         }
         Format::Yaml => {
-            let raw = if split.raw.trim().is_empty() { "{}" } else { split.raw };
+            let raw = if split.raw.trim().is_empty() {
+                "{}"
+            } else {
+                split.raw
+            };
             let de = serde_yaml_ng::Deserializer::from_str(raw);
             serde_ignored::deserialize(de, |path| unknown.push(path.to_string()))
                 .map_err(|e: serde_yaml_ng::Error| yaml_error(&e, split, file, source))
@@ -101,23 +117,40 @@ fn toml_error(e: &toml::de::Error, split: &Split<'_>, file: &str, source: &Arc<s
         .in_file(file)
         .help("front matter between `+++` lines is TOML: strings in \"quotes\", lists in [brackets], dates as 2025-01-20");
     match e.span() {
-        Some(span) => d = d.at_span(source, span.start + split.raw_offset..span.end + split.raw_offset),
+        Some(span) => {
+            d = d.at_span(
+                source,
+                span.start + split.raw_offset..span.end + split.raw_offset,
+            )
+        }
         None => d = d.at_line(source, 1),
     }
     d
 }
 
-fn yaml_error(e: &serde_yaml_ng::Error, split: &Split<'_>, file: &str, source: &Arc<str>) -> Diagnostic {
+fn yaml_error(
+    e: &serde_yaml_ng::Error,
+    split: &Split<'_>,
+    file: &str,
+    source: &Arc<str>,
+) -> Diagnostic {
     let message = e.to_string();
-    let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
     let d = Diagnostic::error(format!("front matter: {message}"))
         .in_file(file)
         .help("front matter between `---` lines is YAML: `key: value`, lists as [a, b]");
     match e.location() {
         Some(loc) => {
             let line_offset = line_col(source, split.raw_offset).0 - 1;
-            let start = crate::diag::line_start(source, loc.line() + line_offset) + loc.column().saturating_sub(1);
-            let end = source[start.min(source.len())..].find('\n').map_or(source.len(), |i| start + i);
+            let start = crate::diag::line_start(source, loc.line() + line_offset)
+                + loc.column().saturating_sub(1);
+            let end = source[start.min(source.len())..]
+                .find('\n')
+                .map_or(source.len(), |i| start + i);
             d.at_span(source, start..end)
         }
         None => d.at_line(source, 1),
@@ -159,6 +192,7 @@ mod tests {
     #[derive(Deserialize, Debug)]
     struct Meta {
         title: String,
+        #[allow(dead_code)]
         count: Option<u32>,
     }
 
@@ -183,11 +217,17 @@ mod tests {
     #[test]
     fn missing_and_unterminated_front_matter_are_errors() {
         let s = src("# Just a title\n");
-        assert!(split(&s, "a.md", &s).unwrap_err().message.contains("no front matter"));
+        assert!(split(&s, "a.md", &s)
+            .unwrap_err()
+            .message
+            .contains("no front matter"));
         let s = src("");
         assert!(split(&s, "a.md", &s).unwrap_err().message.contains("empty"));
         let s = src("+++\ntitle = \"A\"\n");
-        assert!(split(&s, "a.md", &s).unwrap_err().message.contains("never closed"));
+        assert!(split(&s, "a.md", &s)
+            .unwrap_err()
+            .message
+            .contains("never closed"));
     }
 
     #[test]

@@ -114,7 +114,11 @@ impl Glossary {
                 pos = m.end();
             } else {
                 // Try again one character later: a shorter or later match may still fit.
-                pos = m.start() + haystack[m.start()..].chars().next().map_or(1, char::len_utf8);
+                pos = m.start()
+                    + haystack[m.start()..]
+                        .chars()
+                        .next()
+                        .map_or(1, char::len_utf8);
             }
         }
         found
@@ -181,7 +185,10 @@ impl<'g> Linker<'g> {
 
     /// Mentions in order of first appearance.
     pub fn into_mentions(mut self) -> Vec<Mention> {
-        self.order.iter().filter_map(|t| self.mentions.remove(t)).collect()
+        self.order
+            .iter()
+            .filter_map(|t| self.mentions.remove(t))
+            .collect()
     }
 
     /// Links the mentions under `root`, replacing text nodes in place.
@@ -322,7 +329,10 @@ fn collect_text_runs<'a>(root: &'a AstNode<'a>) -> Vec<Vec<&'a AstNode<'a>>> {
             run.push(n);
             next = n.next_sibling();
         }
-        while run.last().is_some_and(|n| matches!(n.data.borrow().value, NodeValue::SoftBreak)) {
+        while run
+            .last()
+            .is_some_and(|n| matches!(n.data.borrow().value, NodeValue::SoftBreak))
+        {
             run.pop();
         }
         runs.push(run);
@@ -331,7 +341,10 @@ fn collect_text_runs<'a>(root: &'a AstNode<'a>) -> Vec<Vec<&'a AstNode<'a>>> {
 }
 
 fn is_run_node(node: &AstNode<'_>) -> bool {
-    matches!(node.data.borrow().value, NodeValue::Text(_) | NodeValue::SoftBreak)
+    matches!(
+        node.data.borrow().value,
+        NodeValue::Text(_) | NodeValue::SoftBreak
+    )
 }
 
 /// A run starts at its first Text; a SoftBreak before it only belongs if text precedes it.
@@ -350,7 +363,10 @@ fn in_excluded_context<'a>(node: &'a AstNode<'a>) -> bool {
     node.ancestors().skip(1).any(|a| {
         matches!(
             a.data.borrow().value,
-            NodeValue::Link(_) | NodeValue::Image(_) | NodeValue::Heading(_) | NodeValue::WikiLink(_)
+            NodeValue::Link(_)
+                | NodeValue::Image(_)
+                | NodeValue::Heading(_)
+                | NodeValue::WikiLink(_)
         )
     })
 }
@@ -370,7 +386,10 @@ mod tests {
                         tip: format!("{name} defined"),
                         href: format!("/glossary/#{}", crate::slug::slugify(name)),
                     },
-                    names: std::iter::once(*name).chain(aliases.iter().copied()).map(String::from).collect(),
+                    names: std::iter::once(*name)
+                        .chain(aliases.iter().copied())
+                        .map(String::from)
+                        .collect(),
                     case_sensitive: None,
                 })
                 .collect(),
@@ -378,20 +397,29 @@ mod tests {
     }
 
     fn found(g: &Glossary, text: &str) -> Vec<String> {
-        g.find_mentions(text).into_iter().map(|(s, e, _)| text[s..e].to_string()).collect()
+        g.find_mentions(text)
+            .into_iter()
+            .map(|(s, e, _)| text[s..e].to_string())
+            .collect()
     }
 
     #[test]
     fn whole_words_only() {
         let g = glossary(&[("Article 9", &[]), ("Quad", &[])]);
-        assert_eq!(found(&g, "Article 90 and the Quadrant"), Vec::<String>::new());
+        assert_eq!(
+            found(&g, "Article 90 and the Quadrant"),
+            Vec::<String>::new()
+        );
         assert_eq!(found(&g, "Article 9, the Quad."), ["Article 9", "Quad"]);
     }
 
     #[test]
     fn longest_match_wins() {
         let g = glossary(&[("Article 9", &[]), ("Article 9 of the constitution", &[])]);
-        assert_eq!(found(&g, "under Article 9 of the constitution today"), ["Article 9 of the constitution"]);
+        assert_eq!(
+            found(&g, "under Article 9 of the constitution today"),
+            ["Article 9 of the constitution"]
+        );
     }
 
     #[test]

@@ -62,7 +62,9 @@ fn strip_comments(css: &str) -> String {
     let mut rest = css;
     while let Some(start) = rest.find("/*") {
         out.push_str(&rest[..start]);
-        rest = rest[start + 2..].find("*/").map_or("", |end| &rest[start + 2 + end + 2..]);
+        rest = rest[start + 2..]
+            .find("*/")
+            .map_or("", |end| &rest[start + 2 + end + 2..]);
     }
     out.push_str(rest);
     out
@@ -72,7 +74,10 @@ fn strip_comments(css: &str) -> String {
 mod tests {
     #[test]
     fn dark_rules_are_scoped_and_comments_dropped() {
-        let css = super::scope("/* c */\n.code { color: red; }\n.a, .b { x: y; }", "html.dark ");
+        let css = super::scope(
+            "/* c */\n.code { color: red; }\n.a, .b { x: y; }",
+            "html.dark ",
+        );
         assert!(css.contains("html.dark .code { color: red; }"), "{css}");
         assert!(css.contains("html.dark .a, html.dark .b {"), "{css}");
         assert!(!css.contains("/*"));

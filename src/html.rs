@@ -25,22 +25,6 @@ pub fn json_for_script(value: &serde_json::Value) -> String {
         .replace('&', "\\u0026")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
-    }
-
-    #[test]
-    fn json_cannot_close_the_script_element() {
-        let v = serde_json::json!({"name": "</script><script>alert(1)</script>"});
-        assert!(!json_for_script(&v).contains("</script>"));
-    }
-}
-
 /// Text content of an HTML fragment (for descriptions in metadata).
 pub fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
@@ -61,4 +45,23 @@ pub fn strip_tags(html: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn json_cannot_close_the_script_element() {
+        let v = serde_json::json!({"name": "</script><script>alert(1)</script>"});
+        assert!(!json_for_script(&v).contains("</script>"));
+    }
 }

@@ -7,7 +7,11 @@ use crate::render::EventView;
 
 pub fn calendar(config: &SiteConfig, events: &[EventView], today: PartialDate) -> Vec<u8> {
     let host = config.origin();
-    let host = host.split("://").nth(1).filter(|h| !h.is_empty()).unwrap_or("kiji.local");
+    let host = host
+        .split("://")
+        .nth(1)
+        .filter(|h| !h.is_empty())
+        .unwrap_or("kiji.local");
     let (y, m, d) = today.first_day();
     let stamp = format!("{y:04}{m:02}{d:02}T000000Z");
     let mut lines = vec![
@@ -15,7 +19,10 @@ pub fn calendar(config: &SiteConfig, events: &[EventView], today: PartialDate) -
         "VERSION:2.0".to_string(),
         format!("PRODID:-//kiji//{}//EN", escape_text(&config.title)),
         "CALSCALE:GREGORIAN".to_string(),
-        format!("X-WR-CALNAME:{}", escape_text(&format!("{} timeline", config.title))),
+        format!(
+            "X-WR-CALNAME:{}",
+            escape_text(&format!("{} timeline", config.title))
+        ),
     ];
     for e in events {
         let date = PartialDate::parse(&e.date.iso).expect("event dates are valid");
@@ -29,7 +36,11 @@ pub fn calendar(config: &SiteConfig, events: &[EventView], today: PartialDate) -
         lines.push(format!("SUMMARY:{}", escape_text(&e.title)));
         let mut description = crate::html::strip_tags(&strip_tips(&e.body));
         if date.precision() != crate::date::Precision::Day {
-            description = format!("Date known to the {}: {}. {description}", precision_word(date), e.date.human);
+            description = format!(
+                "Date known to the {}: {}. {description}",
+                precision_word(date),
+                e.date.human
+            );
         }
         lines.push(format!("DESCRIPTION:{}", escape_text(description.trim())));
         lines.push(format!("URL:{}{}", config.origin(), e.url));

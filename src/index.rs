@@ -48,7 +48,13 @@ const TERM_WEIGHT: usize = 2;
 const TAG_WEIGHT: usize = 1;
 
 impl SiteIndex {
-    pub fn build(articles: &[Article], mentions: &[Vec<Mention>], term_count: usize, events: &[Event], event_terms: &[Vec<usize>]) -> SiteIndex {
+    pub fn build(
+        articles: &[Article],
+        mentions: &[Vec<Mention>],
+        term_count: usize,
+        events: &[Event],
+        event_terms: &[Vec<usize>],
+    ) -> SiteIndex {
         let mut backlinks = vec![Vec::new(); term_count];
         for (a, ms) in mentions.iter().enumerate() {
             for m in ms {
@@ -60,7 +66,9 @@ impl SiteIndex {
             }
         }
         for list in &mut backlinks {
-            list.sort_by(|x: &Backlink, y: &Backlink| y.count.cmp(&x.count).then(x.article.cmp(&y.article)));
+            list.sort_by(|x: &Backlink, y: &Backlink| {
+                y.count.cmp(&x.count).then(x.article.cmp(&y.article))
+            });
         }
         let mut term_events = vec![Vec::new(); term_count];
         for (e, terms) in event_terms.iter().enumerate() {
@@ -106,7 +114,13 @@ fn tags(articles: &[Article]) -> BTreeMap<String, Tag> {
     tags
 }
 
-fn related_for(a: usize, articles: &[Article], mentions: &[Vec<Mention>], backlinks: &[Vec<Backlink>], tags: &BTreeMap<String, Tag>) -> Vec<Related> {
+fn related_for(
+    a: usize,
+    articles: &[Article],
+    mentions: &[Vec<Mention>],
+    backlinks: &[Vec<Backlink>],
+    tags: &BTreeMap<String, Tag>,
+) -> Vec<Related> {
     let mut scores: HashMap<usize, Related> = HashMap::new();
     fn entry(scores: &mut HashMap<usize, Related>, other: usize) -> &mut Related {
         scores.entry(other).or_insert_with(|| Related {

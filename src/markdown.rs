@@ -118,7 +118,8 @@ impl Renderer<'_> {
         out.text = plain_text(root);
         out.words = out.text.split_whitespace().count();
         let mut html = String::with_capacity(body.len() * 2);
-        comrak::format_html_with_plugins(root, self.options, &mut html, self.plugins).expect("writing to a String cannot fail");
+        comrak::format_html_with_plugins(root, self.options, &mut html, self.plugins)
+            .expect("writing to a String cannot fail");
         out.html = html;
         out
     }
@@ -155,7 +156,10 @@ fn plain_text<'a>(root: &'a AstNode<'a>) -> String {
             NodeValue::Text(t) => text.push_str(t),
             NodeValue::Code(c) => text.push_str(&c.literal),
             NodeValue::CodeBlock(c) => text.push_str(&c.literal),
-            NodeValue::SoftBreak | NodeValue::LineBreak | NodeValue::Paragraph | NodeValue::Heading(_) => text.push(' '),
+            NodeValue::SoftBreak
+            | NodeValue::LineBreak
+            | NodeValue::Paragraph
+            | NodeValue::Heading(_) => text.push(' '),
             _ => {}
         }
     }
@@ -164,12 +168,20 @@ fn plain_text<'a>(root: &'a AstNode<'a>) -> String {
 
 fn is_external(url: &str) -> bool {
     url.starts_with("//")
-        || url
-            .split_once(':')
-            .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+        || url.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        })
 }
 
-fn rewrite_links<'a>(root: &'a AstNode<'a>, doc: &Doc<'_>, links: &SiteLinks<'_>, out: &mut Rendered) {
+fn rewrite_links<'a>(
+    root: &'a AstNode<'a>,
+    doc: &Doc<'_>,
+    links: &SiteLinks<'_>,
+    out: &mut Rendered,
+) {
     for node in root.descendants() {
         let mut ast = node.data.borrow_mut();
         let line = ast.sourcepos.start.line;
@@ -183,8 +195,12 @@ fn rewrite_links<'a>(root: &'a AstNode<'a>, doc: &Doc<'_>, links: &SiteLinks<'_>
         let here = || {
             let file_line = doc.body_line + line - 1;
             let start = line_start(doc.text, file_line) + column.saturating_sub(1);
-            let end = doc.text[start.min(doc.text.len())..].find('\n').map_or(doc.text.len(), |i| start + i);
-            Diagnostic::error("").in_file(doc.file).at_span(doc.text, start..end)
+            let end = doc.text[start.min(doc.text.len())..]
+                .find('\n')
+                .map_or(doc.text.len(), |i| start + i);
+            Diagnostic::error("")
+                .in_file(doc.file)
+                .at_span(doc.text, start..end)
         };
         let (path, fragment) = match link.url.split_once('#') {
             Some((p, f)) => (p.to_string(), Some(f.to_string())),
@@ -235,8 +251,16 @@ fn is_markdown_path(path: &str) -> bool {
     lower.ends_with(".md")
 }
 
-/// Resolves a `.md` link relative to the document's folder, then from content/.
-fn resolve<'t>(dir: &str, path: &str, targets: &'t HashMap<String, LinkTarget>) -> Option<&'t LinkTarget> {
+/// Key prefix for articles found by their bare file name.
+pub const BY_NAME: &str = "?name:";
+
+/// Resolves a `.md` link relative to the document's folder, then from content/,
+/// then by bare file name.
+fn resolve<'t>(
+    dir: &str,
+    path: &str,
+    targets: &'t HashMap<String, LinkTarget>,
+) -> Option<&'t LinkTarget> {
     let path = percent_decode(path);
     if let Some(from_content) = path.strip_prefix('/') {
         return targets.get(&normalize(from_content)?);
@@ -244,6 +268,11 @@ fn resolve<'t>(dir: &str, path: &str, targets: &'t HashMap<String, LinkTarget>) 
     normalize(&format!("{dir}/{path}"))
         .and_then(|p| targets.get(&p))
         .or_else(|| normalize(&path).and_then(|p| targets.get(&p)))
+        .or_else(|| {
+            (!path.contains('/'))
+                .then(|| targets.get(&format!("{BY_NAME}{path}")))
+                .flatten()
+        })
 }
 
 fn normalize(path: &str) -> Option<String> {
@@ -265,7 +294,7 @@ fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
             if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
                 out.push(b);
                 i += 3;
@@ -284,8 +313,14 @@ mod tests {
 
     #[test]
     fn relative_paths_resolve_against_the_folder() {
-        assert_eq!(normalize("articles/sub/../a.md").as_deref(), Some("articles/a.md"));
-        assert_eq!(normalize("articles/./a.md").as_deref(), Some("articles/a.md"));
+        assert_eq!(
+            normalize("articles/sub/../a.md").as_deref(),
+            Some("articles/a.md")
+        );
+        assert_eq!(
+            normalize("articles/./a.md").as_deref(),
+            Some("articles/a.md")
+        );
         assert_eq!(normalize("../../x.md"), None);
         assert_eq!(percent_decode("my%20file.md"), "my file.md");
     }

@@ -16,9 +16,16 @@ pub fn article_text(title: &str, today: PartialDate) -> String {
 }
 
 pub fn run(root: &Path, args: &NewArgs) -> ExitCode {
-    let slug = args.slug.clone().map(|s| slugify(&s)).unwrap_or_else(|| slugify(&args.title));
+    let slug = args
+        .slug
+        .clone()
+        .map(|s| slugify(&s))
+        .unwrap_or_else(|| slugify(&args.title));
     if slug.is_empty() {
-        eprintln!("error: the title \"{}\" gives an empty file name\n  = help: pass --slug my-article", args.title);
+        eprintln!(
+            "error: the title \"{}\" gives an empty file name\n  = help: pass --slug my-article",
+            args.title
+        );
         return ExitCode::FAILURE;
     }
     let dir = root.join("content").join("articles");
@@ -27,8 +34,16 @@ pub fn run(root: &Path, args: &NewArgs) -> ExitCode {
         eprintln!("error: cannot create {}: {e}", dir.display());
         return ExitCode::FAILURE;
     }
-    let file = std::fs::File::options().write(true).create_new(true).open(&path);
-    let result = file.and_then(|mut f| std::io::Write::write_all(&mut f, article_text(&args.title, PartialDate::today()).as_bytes()));
+    let file = std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .open(&path);
+    let result = file.and_then(|mut f| {
+        std::io::Write::write_all(
+            &mut f,
+            article_text(&args.title, PartialDate::today()).as_bytes(),
+        )
+    });
     match result {
         Ok(()) => {
             println!("{}", path.display());

@@ -45,7 +45,12 @@ impl Output {
             .filter(|(p, b)| self.files.get(*p) != Some(*b))
             .map(|(p, _)| p.clone())
             .collect();
-        changed.extend(self.files.keys().filter(|p| !newer.files.contains_key(*p)).cloned());
+        changed.extend(
+            self.files
+                .keys()
+                .filter(|p| !newer.files.contains_key(*p))
+                .cloned(),
+        );
         changed
     }
 }
@@ -53,7 +58,11 @@ impl Output {
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error("refusing to write the site into {path}: {reason}")]
-    Refused { path: String, reason: String, help: String },
+    Refused {
+        path: String,
+        reason: String,
+        help: String,
+    },
     #[error("could not write the site to {path}: {source}")]
     Io {
         path: String,
@@ -88,14 +97,25 @@ pub fn check_output_dir(root: &Path, out: &Path) -> Result<(), OutputError> {
     let root = absolute(root);
     let out_abs = absolute(out);
     if out_abs == root || root.starts_with(&out_abs) {
-        return Err(refused("it is the site's root folder or contains it", "use the default public/ or another folder of its own"));
+        return Err(refused(
+            "it is the site's root folder or contains it",
+            "use the default public/ or another folder of its own",
+        ));
     }
     for protected in ["content", "layouts", "assets"] {
         if out_abs.starts_with(root.join(protected)) {
-            return Err(refused(&format!("it is inside {protected}/, which holds the site's sources"), "use the default public/ or another folder of its own"));
+            return Err(refused(
+                &format!("it is inside {protected}/, which holds the site's sources"),
+                "use the default public/ or another folder of its own",
+            ));
         }
     }
-    if out_abs.is_dir() && !out_abs.join(MARKER).exists() && fs::read_dir(&out_abs).map(|mut d| d.next().is_some()).unwrap_or(false) {
+    if out_abs.is_dir()
+        && !out_abs.join(MARKER).exists()
+        && fs::read_dir(&out_abs)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
+    {
         return Err(refused(
             "it is not empty and kiji did not create it",
             "point --output at an empty or new folder; kiji replaces its output folder entirely",
@@ -114,7 +134,10 @@ fn absolute(path: &Path) -> PathBuf {
     let mut existing = p.clone();
     let mut rest = Vec::new();
     while !existing.exists() {
-        match (existing.file_name().map(|n| n.to_owned()), existing.parent()) {
+        match (
+            existing.file_name().map(|n| n.to_owned()),
+            existing.parent(),
+        ) {
             (Some(name), Some(parent)) => {
                 rest.push(name);
                 existing = parent.to_path_buf();
@@ -147,7 +170,10 @@ pub fn lock_output(out: &Path) -> Result<OutputLock, OutputError> {
         .open(&lock_path)
         .map_err(io_err(&lock_path))?;
     if file.try_lock().is_err() {
-        eprintln!("waiting for another kiji build writing {} to finish…", out.display());
+        eprintln!(
+            "waiting for another kiji build writing {} to finish…",
+            out.display()
+        );
         file.lock().map_err(io_err(&lock_path))?;
     }
     Ok(OutputLock { _file: file })
@@ -155,7 +181,10 @@ pub fn lock_output(out: &Path) -> Result<OutputLock, OutputError> {
 
 /// `public` → `.public.kiji<suffix>` beside it (hidden, so watchers and git ignore it).
 fn sibling(out: &Path, suffix: &str) -> PathBuf {
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
     out.with_file_name(format!(".{name}.kiji{suffix}"))
 }
 
@@ -188,7 +217,11 @@ fn write_tree(output: &Output, dir: &Path) -> Result<(), OutputError> {
         fs::write(&target, bytes).map_err(io_err(&target))
     })?;
     let marker = dir.join(MARKER);
-    fs::write(&marker, "This folder is written by kiji. It is replaced on every build.\n").map_err(io_err(&marker))
+    fs::write(
+        &marker,
+        "This folder is written by kiji. It is replaced on every build.\n",
+    )
+    .map_err(io_err(&marker))
 }
 
 fn swap(staging: &Path, out: &Path, old: &Path) -> Result<(), OutputError> {

@@ -223,9 +223,12 @@ struct Prepared<'a> {
     tag_links: HashMap<String, TagLink>,
 }
 
+type PageResult = Result<(String, Vec<u8>), Diagnostics>;
+type PageJob<'a> = Box<dyn Fn() -> PageResult + Sync + 'a>;
+
 pub fn render_site(data: &SiteData<'_>) -> Result<Output, Diagnostics> {
     let prepared = Prepared::new(data);
-    let mut jobs: Vec<Box<dyn Fn() -> Result<(String, Vec<u8>), Diagnostics> + Sync + '_>> = Vec::new();
+    let mut jobs: Vec<PageJob<'_>> = Vec::new();
     let p = &prepared;
     jobs.push(Box::new(move || p.index_page()));
     for i in 0..data.content.articles.len() {
@@ -257,7 +260,10 @@ pub fn render_site(data: &SiteData<'_>) -> Result<Output, Diagnostics> {
         output.insert(name.clone(), bytes.clone());
     }
     output.insert("glossary.json", prepared.glossary_json());
-    output.insert("timeline.ics", crate::ical::calendar(data.config, &prepared.events, data.today));
+    output.insert(
+        "timeline.ics",
+        crate::ical::calendar(data.config, &prepared.events, data.today),
+    );
     output.insert(".nojekyll", Vec::new());
     Ok(output)
 }
@@ -289,7 +295,11 @@ impl<'a> Prepared<'a> {
                 date: a.date.into(),
                 updated: a.updated.map(Into::into),
                 summary: a.summary.clone(),
-                tags: a.tags.iter().filter_map(|t| tag_links.get(&slugify(t)).cloned()).collect(),
+                tags: a
+                    .tags
+                    .iter()
+                    .filter_map(|t| tag_links.get(&slugify(t)).cloned())
+                    .collect(),
                 reading_minutes: r.words.div_ceil(220).max(1),
             })
             .collect();
@@ -369,7 +379,12 @@ impl<'a> Prepared<'a> {
                 name: t.name.clone(),
                 slug: t.slug.clone(),
                 url: format!("{}glossary/#{}", self.base, t.slug),
-                letter: t.name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default(),
+                letter: t
+                    .name
+                    .chars()
+                    .next()
+                    .map(|c| c.to_uppercase().to_string())
+                    .unwrap_or_default(),
                 expansion: t.expansion.clone(),
                 aliases: t.aliases.clone(),
                 definition: d.term_html[i].clone(),
@@ -388,7 +403,10 @@ impl<'a> Prepared<'a> {
                         }
                     })
                     .collect(),
-                events: d.index.term_events[i].iter().map(|&e| self.event_link(e)).collect(),
+                events: d.index.term_events[i]
+                    .iter()
+                    .map(|&e| self.event_link(e))
+                    .collect(),
             })
             .collect()
     }
@@ -409,7 +427,14 @@ impl<'a> Prepared<'a> {
         }
     }
 
-    fn page(&self, title: &str, description: &str, path: &str, kind: &'static str, json_ld: Option<Value>) -> PageView {
+    fn page(
+        &self,
+        title: &str,
+        description: &str,
+        path: &str,
+        kind: &'static str,
+        json_ld: Option<Value>,
+    ) -> PageView {
         PageView {
             title: title.to_string(),
             description: if description.is_empty() {
@@ -421,11 +446,21 @@ impl<'a> Prepared<'a> {
             canonical: self.data.config.absolute_url(path),
             kind,
             json_ld: json_ld.as_ref().map(json_for_script),
-            og_type: if kind == "article" { "article" } else { "website" },
+            og_type: if kind == "article" {
+                "article"
+            } else {
+                "website"
+            },
         }
     }
 
-    fn render(&self, template: &str, out_path: String, page: PageView, extra: impl FnOnce(&mut Context)) -> Result<(String, Vec<u8>), Diagnostics> {
+    fn render(
+        &self,
+        template: &str,
+        out_path: String,
+        page: PageView,
+        extra: impl FnOnce(&mut Context),
+    ) -> Result<(String, Vec<u8>), Diagnostics> {
         let mut ctx = Context::new();
         ctx.insert("site", &self.site_view());
         ctx.insert("page", &page);
@@ -448,7 +483,13 @@ impl<'a> Prepared<'a> {
             "url": c.absolute_url(""),
         });
         let page = self.page(&c.title, &c.description, "", "index", Some(ld));
-        let recent: Vec<&EventView> = self.events.iter().rev().filter(|e| !e.upcoming).take(5).collect();
+        let recent: Vec<&EventView> = self
+            .events
+            .iter()
+            .rev()
+            .filter(|e| !e.upcoming)
+            .take(5)
+            .collect();
         self.render("index.html", "index.html".into(), page, |ctx| {
             ctx.insert("articles", &self.summaries);
             ctx.insert("tags", &self.sorted_tags());
@@ -469,7 +510,10 @@ impl<'a> Prepared<'a> {
         let summary = &self.summaries[i];
         let view = ArticleView {
             summary,
-            author: a.author.clone().or_else(|| (!d.config.author.is_empty()).then(|| d.config.author.clone())),
+            author: a
+                .author
+                .clone()
+                .or_else(|| (!d.config.author.is_empty()).then(|| d.config.author.clone())),
             source: a.credit.as_ref().map(|c| Credit {
                 publication: c.publication.clone(),
                 title: c.title.clone(),
@@ -498,12 +542,19 @@ impl<'a> Prepared<'a> {
                         title: s.title.clone(),
                         url: s.url.clone(),
                         date: s.date.clone(),
-                        shared_terms: rel.shared_terms.iter().map(|&t| self.terms[t].name.clone()).collect(),
+                        shared_terms: rel
+                            .shared_terms
+                            .iter()
+                            .map(|&t| self.terms[t].name.clone())
+                            .collect(),
                         shared_tags: rel.shared_tags.clone(),
                     }
                 })
                 .collect(),
-            events: d.index.article_events[i].iter().map(|&e| self.event_link(e)).collect(),
+            events: d.index.article_events[i]
+                .iter()
+                .map(|&e| self.event_link(e))
+                .collect(),
             // Articles are newest first: the previous one is older, the next one newer.
             previous: self.summaries.get(i + 1).map(|s| Link {
                 title: s.title.clone(),
@@ -528,20 +579,40 @@ impl<'a> Prepared<'a> {
             "keywords": a.tags,
             "wordCount": r.words,
         });
-        let page = self.page(&a.title, a.summary.as_deref().unwrap_or(""), &a.path(), "article", Some(ld));
-        self.render("article.html", format!("{}index.html", a.path()), page, |ctx| ctx.insert("article", &view))
+        let page = self.page(
+            &a.title,
+            a.summary.as_deref().unwrap_or(""),
+            &a.path(),
+            "article",
+            Some(ld),
+        );
+        self.render(
+            "article.html",
+            format!("{}index.html", a.path()),
+            page,
+            |ctx| ctx.insert("article", &view),
+        )
     }
 
     fn tags_page(&self) -> Result<(String, Vec<u8>), Diagnostics> {
         let page = self.page("Tags", "Every tag and its articles", "tags/", "tags", None);
-        self.render("tags.html", "tags/index.html".into(), page, |ctx| ctx.insert("tags", &self.sorted_tags()))
+        self.render("tags.html", "tags/index.html".into(), page, |ctx| {
+            ctx.insert("tags", &self.sorted_tags())
+        })
     }
 
     fn tag_page(&self, tag: &crate::index::Tag) -> Result<(String, Vec<u8>), Diagnostics> {
         let path = format!("tags/{}/", tag.slug);
         let title = format!("Tagged “{}”", tag.name);
-        let page = self.page(&title, &format!("Articles tagged {}", tag.name), &path, "tag", None);
-        let articles: Vec<&ArticleSummary> = tag.articles.iter().map(|&i| &self.summaries[i]).collect();
+        let page = self.page(
+            &title,
+            &format!("Articles tagged {}", tag.name),
+            &path,
+            "tag",
+            None,
+        );
+        let articles: Vec<&ArticleSummary> =
+            tag.articles.iter().map(|&i| &self.summaries[i]).collect();
         let link = &self.tag_links[&tag.slug];
         self.render("tag.html", format!("{path}index.html"), page, |ctx| {
             ctx.insert("tag", link);
@@ -565,7 +636,13 @@ impl<'a> Prepared<'a> {
                 "url": c.absolute_url(&format!("glossary/#{}", t.slug)),
             })).collect::<Vec<_>>(),
         });
-        let page = self.page("Glossary", "The terms used across the articles, defined once", "glossary/", "glossary", Some(ld));
+        let page = self.page(
+            "Glossary",
+            "The terms used across the articles, defined once",
+            "glossary/",
+            "glossary",
+            Some(ld),
+        );
         let mut letters: Vec<String> = self.terms.iter().map(|t| t.letter.clone()).collect();
         letters.dedup();
         self.render("glossary.html", "glossary/index.html".into(), page, |ctx| {
@@ -596,7 +673,12 @@ impl<'a> Prepared<'a> {
     }
 
     fn timeline_tags(&self) -> Vec<String> {
-        let mut tags: Vec<String> = self.data.events.iter().flat_map(|e| e.tags.iter().map(|t| slugify(t))).collect();
+        let mut tags: Vec<String> = self
+            .data
+            .events
+            .iter()
+            .flat_map(|e| e.tags.iter().map(|t| slugify(t)))
+            .collect();
         tags.sort();
         tags.dedup();
         tags
@@ -607,14 +689,20 @@ impl<'a> Prepared<'a> {
         let selected: Vec<&EventView> = self
             .events
             .iter()
-            .filter(|e| tag.as_ref().is_none_or(|t| e.tags.iter().any(|x| &slugify(&x.name) == t)))
+            .filter(|e| {
+                tag.as_ref()
+                    .is_none_or(|t| e.tags.iter().any(|x| &slugify(&x.name) == t))
+            })
             .collect();
         let mut years: Vec<YearView> = Vec::new();
         for e in &selected {
             let year = e.date.iso[..4].parse().unwrap_or(0);
             match years.last_mut() {
                 Some(y) if y.year == year => y.events.push(e),
-                _ => years.push(YearView { year, events: vec![e] }),
+                _ => years.push(YearView {
+                    year,
+                    events: vec![e],
+                }),
             }
         }
         if c.timeline.order == TimelineOrder::NewestFirst {
@@ -627,8 +715,18 @@ impl<'a> Prepared<'a> {
             .timeline_tags()
             .into_iter()
             .map(|slug| {
-                let name = self.events.iter().flat_map(|e| &e.tags).find(|t| slugify(&t.name) == slug).map(|t| t.name.clone()).unwrap_or(slug.clone());
-                let count = self.events.iter().filter(|e| e.tags.iter().any(|t| slugify(&t.name) == slug)).count();
+                let name = self
+                    .events
+                    .iter()
+                    .flat_map(|e| &e.tags)
+                    .find(|t| slugify(&t.name) == slug)
+                    .map(|t| t.name.clone())
+                    .unwrap_or(slug.clone());
+                let count = self
+                    .events
+                    .iter()
+                    .filter(|e| e.tags.iter().any(|t| slugify(&t.name) == slug))
+                    .count();
                 TagLink {
                     url: format!("{}timeline/tags/{slug}/", self.base),
                     name,
@@ -644,17 +742,32 @@ impl<'a> Prepared<'a> {
                 "name": e.title,
                 "startDate": e.date.iso,
                 "url": format!("{}{}", c.origin(), e.url),
-                "eventStatus": if e.upcoming { "https://schema.org/EventScheduled" } else { "https://schema.org/EventScheduled" },
+                "eventStatus": "https://schema.org/EventScheduled",
                 "description": crate::html::strip_tags(&e.body),
                 "location": {"@type": "Place", "name": "Japan and the Indo-Pacific"},
                 "subjectOf": e.articles.iter().map(|a| json!({"@type": "Article", "headline": a.title, "url": format!("{}{}", c.origin(), a.url)})).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         });
         let (path, title) = match &tag {
-            Some(t) => (format!("timeline/tags/{t}/"), format!("Timeline: {}", tag_counts.iter().find(|x| x.url.ends_with(&format!("/{t}/"))).map_or(t.as_str(), |x| x.name.as_str()))),
+            Some(t) => (
+                format!("timeline/tags/{t}/"),
+                format!(
+                    "Timeline: {}",
+                    tag_counts
+                        .iter()
+                        .find(|x| x.url.ends_with(&format!("/{t}/")))
+                        .map_or(t.as_str(), |x| x.name.as_str())
+                ),
+            ),
             None => ("timeline/".to_string(), "Timeline".to_string()),
         };
-        let page = self.page(&title, "Every dated event in the articles, in order", &path, "timeline", Some(ld));
+        let page = self.page(
+            &title,
+            "Every dated event in the articles, in order",
+            &path,
+            "timeline",
+            Some(ld),
+        );
         self.render("timeline.html", format!("{path}index.html"), page, |ctx| {
             ctx.insert("years", &years);
             ctx.insert("event_tags", &tag_counts);
@@ -666,6 +779,8 @@ impl<'a> Prepared<'a> {
     fn not_found_page(&self) -> Result<(String, Vec<u8>), Diagnostics> {
         let page = self.page("Page not found", "", "404.html", "404", None);
         let recent: Vec<&ArticleSummary> = self.summaries.iter().take(5).collect();
-        self.render("404.html", "404.html".into(), page, |ctx| ctx.insert("articles", &recent))
+        self.render("404.html", "404.html".into(), page, |ctx| {
+            ctx.insert("articles", &recent)
+        })
     }
 }

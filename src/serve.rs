@@ -43,7 +43,10 @@ pub fn run(root: &Path, args: &ServeArgs) -> ExitCode {
     };
     crate::cli::report(&built.warnings);
     if args.bind != "127.0.0.1" && args.bind != "localhost" && args.bind != "::1" {
-        eprintln!("warning: binding to {} makes the preview reachable from other machines", args.bind);
+        eprintln!(
+            "warning: binding to {} makes the preview reachable from other machines",
+            args.bind
+        );
     }
     let server = match Server::http((args.bind.as_str(), args.port)) {
         Ok(s) => s,
@@ -53,7 +56,11 @@ pub fn run(root: &Path, args: &ServeArgs) -> ExitCode {
         }
     };
     let base_path = built.config.base_path();
-    let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(args.port);
+    let port = server
+        .server_addr()
+        .to_ip()
+        .map(|a| a.port())
+        .unwrap_or(args.port);
     let state = Arc::new(ServerState {
         output: RwLock::new(Arc::new(built.output)),
         base_path: base_path.clone(),
@@ -96,7 +103,10 @@ pub fn resolve(url_path: &str, base_path: &str, output: &Output) -> Resolved {
     let Some(decoded) = percent_decode(path) else {
         return Resolved::BadRequest;
     };
-    if decoded.contains('\\') || decoded.contains('\0') || decoded.split('/').any(|s| s == ".." || s == ".") {
+    if decoded.contains('\\')
+        || decoded.contains('\0')
+        || decoded.split('/').any(|s| s == ".." || s == ".")
+    {
         return Resolved::BadRequest;
     }
     if decoded.trim_end_matches('/') == base_path.trim_end_matches('/') && !decoded.ends_with('/') {
@@ -107,7 +117,11 @@ pub fn resolve(url_path: &str, base_path: &str, output: &Output) -> Resolved {
     };
     if rel.is_empty() || rel.ends_with('/') {
         let index = format!("{rel}index.html");
-        return if output.get(&index).is_some() { Resolved::File(index) } else { Resolved::NotFound };
+        return if output.get(&index).is_some() {
+            Resolved::File(index)
+        } else {
+            Resolved::NotFound
+        };
     }
     if output.get(rel).is_some() {
         return Resolved::File(rel.to_string());
@@ -172,12 +186,27 @@ fn handle(request: Request, state: &ServerState) {
         return;
     }
     let (status, body, ctype, location) = match resolve(request.url(), &state.base_path, &output) {
-        Resolved::File(path) => (200, output.get(&path).unwrap_or_default().to_vec(), content_type(&path), None),
+        Resolved::File(path) => (
+            200,
+            output.get(&path).unwrap_or_default().to_vec(),
+            content_type(&path),
+            None,
+        ),
         Resolved::Redirect(to) => (301, Vec::new(), "text/plain; charset=utf-8", Some(to)),
-        Resolved::BadRequest => (400, b"bad request".to_vec(), "text/plain; charset=utf-8", None),
+        Resolved::BadRequest => (
+            400,
+            b"bad request".to_vec(),
+            "text/plain; charset=utf-8",
+            None,
+        ),
         Resolved::NotFound => match output.get("404.html") {
             Some(page) => (404, page.to_vec(), "text/html; charset=utf-8", None),
-            None => (404, b"not found".to_vec(), "text/plain; charset=utf-8", None),
+            None => (
+                404,
+                b"not found".to_vec(),
+                "text/plain; charset=utf-8",
+                None,
+            ),
         },
     };
     let len = body.len();
@@ -210,18 +239,44 @@ mod tests {
     #[test]
     fn maps_paths_under_the_base_path() {
         let o = site();
-        assert_eq!(resolve("/repo/", "/repo/", &o), Resolved::File("index.html".into()));
-        assert_eq!(resolve("/repo", "/repo/", &o), Resolved::Redirect("/repo/".into()));
-        assert_eq!(resolve("/repo/articles/a", "/repo/", &o), Resolved::Redirect("/repo/articles/a/".into()));
-        assert_eq!(resolve("/repo/style.css?v=1", "/repo/", &o), Resolved::File("style.css".into()));
+        assert_eq!(
+            resolve("/repo/", "/repo/", &o),
+            Resolved::File("index.html".into())
+        );
+        assert_eq!(
+            resolve("/repo", "/repo/", &o),
+            Resolved::Redirect("/repo/".into())
+        );
+        assert_eq!(
+            resolve("/repo/articles/a", "/repo/", &o),
+            Resolved::Redirect("/repo/articles/a/".into())
+        );
+        assert_eq!(
+            resolve("/repo/style.css?v=1", "/repo/", &o),
+            Resolved::File("style.css".into())
+        );
         assert_eq!(resolve("/style.css", "/repo/", &o), Resolved::NotFound);
     }
 
     #[test]
     fn refuses_traversal_in_every_spelling() {
         let o = site();
-        for bad in ["/repo/../etc/passwd", "/repo/%2e%2e/x", "/repo/%2E%2E/x", "/repo/..%5cx", "/repo/a\\..\\b", "/repo/%00", "/repo/%zz"] {
-            assert!(matches!(resolve(bad, "/repo/", &o), Resolved::BadRequest | Resolved::NotFound), "{bad}");
+        for bad in [
+            "/repo/../etc/passwd",
+            "/repo/%2e%2e/x",
+            "/repo/%2E%2E/x",
+            "/repo/..%5cx",
+            "/repo/a\\..\\b",
+            "/repo/%00",
+            "/repo/%zz",
+        ] {
+            assert!(
+                matches!(
+                    resolve(bad, "/repo/", &o),
+                    Resolved::BadRequest | Resolved::NotFound
+                ),
+                "{bad}"
+            );
         }
     }
 }

@@ -58,11 +58,23 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<Built, Diagnostics> {
     let today = opts.today.unwrap_or_else(PartialDate::today);
     let theme = Theme::load(root, &config.base_path())?;
     let (sources, mut warnings) = source::load_all(root)?;
-    let (content, parse_warnings) = content::parse_all(&sources, &config, &ParseOptions { drafts: opts.drafts })?;
+    let (content, parse_warnings) = content::parse_all(
+        &sources,
+        &config,
+        &ParseOptions {
+            drafts: opts.drafts,
+        },
+    )?;
     warnings.extend(parse_warnings);
     let events = timeline::gather(&content)?;
     let linked = link(&content, &config, &events)?;
-    let index = SiteIndex::build(&content.articles, &linked.mentions(), content.terms.len(), &events, &linked.event_terms);
+    let index = SiteIndex::build(
+        &content.articles,
+        &linked.mentions(),
+        content.terms.len(),
+        &events,
+        &linked.event_terms,
+    );
     let data = SiteData {
         config: &config,
         theme: &theme,
@@ -112,7 +124,11 @@ fn link(content: &Content, config: &SiteConfig, events: &[Event]) -> Result<Link
     let base = config.base_path();
     let options = markdown::options(&config.markdown);
     let plugins = markdown::plugins();
-    let tips: Vec<String> = content.terms.iter().map(|t| short_definition(t.body(), &options)).collect();
+    let tips: Vec<String> = content
+        .terms
+        .iter()
+        .map(|t| short_definition(t.body(), &options))
+        .collect();
     let glossary = build_glossary(content, &tips, &base);
     let targets = link_targets(content, &base);
     let links = SiteLinks {
@@ -194,7 +210,16 @@ fn link(content: &Content, config: &SiteConfig, events: &[Event]) -> Result<Link
     }
     for (e, r) in events.iter().zip(&event_docs) {
         for err in &r.errors {
-            diags.push(e.origin.error_at(&e.title, format!("in the event \"{}\": {}", e.title, err.message)).help("link to an article's file name, e.g. [the alliance](us-japan-alliance.md)"));
+            diags.push(
+                e.origin
+                    .error_at(
+                        &e.title,
+                        format!("in the event \"{}\": {}", e.title, err.message),
+                    )
+                    .help(
+                        "link to an article's file name, e.g. [the alliance](us-japan-alliance.md)",
+                    ),
+            );
         }
     }
     check_fragments(&articles, &terms, &mut diags);
@@ -207,7 +232,12 @@ fn link(content: &Content, config: &SiteConfig, events: &[Event]) -> Result<Link
         .zip(&event_docs)
         .map(|(e, r)| {
             let mut terms: Vec<usize> = r.mentions.iter().map(|m| m.term).collect();
-            terms.extend(glossary.find_mentions(&e.title).into_iter().map(|(_, _, t)| t));
+            terms.extend(
+                glossary
+                    .find_mentions(&e.title)
+                    .into_iter()
+                    .map(|(_, _, t)| t),
+            );
             let mut seen = HashSet::new();
             terms.retain(|t| seen.insert(*t));
             terms
@@ -237,7 +267,9 @@ fn build_glossary(content: &Content, tips: &[String], base: &str) -> Glossary {
                 },
                 href: format!("{base}glossary/#{}", t.slug),
             },
-            names: std::iter::once(t.name.clone()).chain(t.aliases.iter().cloned()).collect(),
+            names: std::iter::once(t.name.clone())
+                .chain(t.aliases.iter().cloned())
+                .collect(),
             case_sensitive: t.case_sensitive,
         })
         .collect();
@@ -248,8 +280,17 @@ fn build_glossary(content: &Content, tips: &[String], base: &str) -> Glossary {
 fn short_definition(body: &str, options: &comrak::Options<'static>) -> String {
     let arena = comrak::Arena::new();
     let root = comrak::parse_document(&arena, body, options);
-    let first = root.descendants().find(|n| matches!(n.data.borrow().value, NodeValue::Paragraph));
-    first.map(|p| p.collect_text().split_whitespace().collect::<Vec<_>>().join(" ")).unwrap_or_default()
+    let first = root
+        .descendants()
+        .find(|n| matches!(n.data.borrow().value, NodeValue::Paragraph));
+    first
+        .map(|p| {
+            p.collect_text()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
 }
 
 fn link_targets(content: &Content, base: &str) -> HashMap<String, LinkTarget> {
@@ -260,6 +301,18 @@ fn link_targets(content: &Content, base: &str) -> HashMap<String, LinkTarget> {
             article: Some(i),
         };
         targets.insert(format!("articles/{}", a.rel), target);
+    }
+    // A bare file name also finds an article in another folder, when only one has that name.
+    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, a) in content.articles.iter().enumerate() {
+        let name = a.rel.rsplit('/').next().unwrap_or(&a.rel).to_string();
+        by_name.entry(name).or_default().push(i);
+    }
+    for (name, list) in by_name {
+        if let [i] = list[..] {
+            let target = targets[&format!("articles/{}", content.articles[i].rel)].clone();
+            targets.insert(format!("{}{name}", markdown::BY_NAME), target);
+        }
     }
     for t in &content.terms {
         let rel = t.origin.file.trim_start_matches("content/").to_string();
@@ -280,8 +333,15 @@ fn check_fragments(articles: &[Rendered], terms: &[Rendered], diags: &mut Diagno
         for f in &r.fragments {
             if !ids[f.article].contains(f.fragment.as_str()) {
                 let mut d = f.diagnostic.clone();
-                d.message = format!("broken link: the target page has no heading or anchor #{}", f.fragment);
-                let mut known: Vec<&str> = ids[f.article].iter().copied().filter(|i| !i.starts_with("m-")).collect();
+                d.message = format!(
+                    "broken link: the target page has no heading or anchor #{}",
+                    f.fragment
+                );
+                let mut known: Vec<&str> = ids[f.article]
+                    .iter()
+                    .copied()
+                    .filter(|i| !i.starts_with("m-"))
+                    .collect();
                 known.sort();
                 diags.push(d.help(format!("headings there have the ids: {}", known.join(", "))));
             }
@@ -297,16 +357,31 @@ fn all_ids(r: &Rendered) -> HashSet<&str> {
         .collect()
 }
 
-fn check_event_anchors(content: &Content, events: &[Event], articles: &[Rendered], diags: &mut Diagnostics) {
+fn check_event_anchors(
+    content: &Content,
+    events: &[Event],
+    articles: &[Rendered],
+    diags: &mut Diagnostics,
+) {
     for e in events {
         for r in &e.refs {
             let Some(anchor) = &r.anchor else { continue };
             if !all_ids(&articles[r.article]).contains(anchor.as_str()) {
                 let a = &content.articles[r.article];
-                let d: Diagnostic = e.origin.error_at(&format!("\"{anchor}\""), format!("the event \"{}\" points at #{anchor}, which is not a heading in {}", e.title, a.origin.file));
-                let mut ids: Vec<&str> = articles[r.article].ids.iter().map(String::as_str).collect();
+                let d: Diagnostic = e.origin.error_at(
+                    &format!("\"{anchor}\""),
+                    format!(
+                        "the event \"{}\" points at #{anchor}, which is not a heading in {}",
+                        e.title, a.origin.file
+                    ),
+                );
+                let mut ids: Vec<&str> =
+                    articles[r.article].ids.iter().map(String::as_str).collect();
                 ids.sort();
-                diags.push(d.help(format!("use one of the article's heading ids: {}", ids.join(", "))));
+                diags.push(d.help(format!(
+                    "use one of the article's heading ids: {}",
+                    ids.join(", ")
+                )));
             }
         }
     }

@@ -44,7 +44,10 @@ pub fn load_all(root: &Path) -> Result<(Vec<SourceFile>, Diagnostics), Diagnosti
             .into());
     }
     let mut found: Vec<(SourceKind, PathBuf)> = Vec::new();
-    for entry in WalkDir::new(&content).follow_links(true).sort_by_file_name() {
+    for entry in WalkDir::new(&content)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -88,7 +91,10 @@ pub fn load_all(root: &Path) -> Result<(Vec<SourceFile>, Diagnostics), Diagnosti
 fn classify(rel: &Path) -> Option<SourceKind> {
     let mut parts = rel.components();
     let first = parts.next()?.as_os_str().to_str()?;
-    let is_md = rel.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("md"));
+    let is_md = rel
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("md"));
     match first {
         ARTICLES_DIR if is_md => Some(SourceKind::Article),
         GLOSSARY_DIR if is_md => Some(SourceKind::Term),
@@ -129,12 +135,21 @@ fn walk_error(root: &Path, e: &walkdir::Error) -> Diagnostic {
         .in_file(path)
         .help("remove the link or point it outside its own folder");
     }
-    Diagnostic::error(format!("cannot read {path}: {}", e.io_error().map_or_else(|| e.to_string(), |io| io.to_string())))
-        .in_file(path)
-        .help("check the file's permissions (it must be readable by you)")
+    Diagnostic::error(format!(
+        "cannot read {path}: {}",
+        e.io_error()
+            .map_or_else(|| e.to_string(), |io| io.to_string())
+    ))
+    .in_file(path)
+    .help("check the file's permissions (it must be readable by you)")
 }
 
-fn read_source(root: &Path, content: &Path, kind: SourceKind, path: &Path) -> Result<SourceFile, Diagnostic> {
+fn read_source(
+    root: &Path,
+    content: &Path,
+    kind: SourceKind,
+    path: &Path,
+) -> Result<SourceFile, Diagnostic> {
     let display = display_path(root, path);
     let bytes = std::fs::read(path).map_err(|e| {
         Diagnostic::error(format!("cannot read {display}: {e}"))
@@ -142,9 +157,11 @@ fn read_source(root: &Path, content: &Path, kind: SourceKind, path: &Path) -> Re
             .help("check the file's permissions (it must be readable by you)")
     })?;
     let text = decode(&bytes).map_err(|(line, col)| {
-        Diagnostic::error(format!("{display}:{line}:{col}: the file is not valid UTF-8 text"))
-            .in_file(&display)
-            .help("save the file as UTF-8 in your editor (\"Save with encoding\" → UTF-8)")
+        Diagnostic::error(format!(
+            "{display}:{line}:{col}: the file is not valid UTF-8 text"
+        ))
+        .in_file(&display)
+        .help("save the file as UTF-8 in your editor (\"Save with encoding\" → UTF-8)")
     })?;
     let sub = match kind {
         SourceKind::Article => ARTICLES_DIR,
@@ -172,7 +189,8 @@ pub fn decode(bytes: &[u8]) -> Result<String, (usize, usize)> {
         Err(e) => {
             let valid = &bytes[..e.valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-            let col = valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+            let col =
+                valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
             Err((line, col))
         }
     }
@@ -202,7 +220,14 @@ mod tests {
 
     #[test]
     fn editor_temp_files_are_recognised() {
-        for name in [".a.md.swp", "a.md~", "4913", ".#a.md", "a.md___jb_tmp___", "x.bck"] {
+        for name in [
+            ".a.md.swp",
+            "a.md~",
+            "4913",
+            ".#a.md",
+            "a.md___jb_tmp___",
+            "x.bck",
+        ] {
             assert!(is_hidden_or_temp(Path::new(name)), "{name}");
         }
         assert!(!is_hidden_or_temp(Path::new("a.md")));

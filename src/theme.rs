@@ -80,11 +80,19 @@ impl Theme {
                         },
                     );
                 }
-                Err(_) => diags.push(Diagnostic::error(format!("{file} is not valid UTF-8 text")).in_file(file)),
+                Err(_) => diags.push(
+                    Diagnostic::error(format!("{file} is not valid UTF-8 text")).in_file(file),
+                ),
             }
         }
-        let mut assets: BTreeMap<String, Vec<u8>> = ASSETS.iter().map(|(n, b)| (n.to_string(), b.to_vec())).collect();
-        assets.insert("syntax.css".into(), crate::highlight::stylesheet().as_bytes().to_vec());
+        let mut assets: BTreeMap<String, Vec<u8>> = ASSETS
+            .iter()
+            .map(|(n, b)| (n.to_string(), b.to_vec()))
+            .collect();
+        assets.insert(
+            "syntax.css".into(),
+            crate::highlight::stylesheet().as_bytes().to_vec(),
+        );
         for (name, _, bytes) in read_dir_files(root, ASSETS_DIR, &mut diags) {
             assets.insert(name, bytes);
         }
@@ -92,7 +100,11 @@ impl Theme {
             return Err(diags);
         }
         let tera = compile(&templates, base_path)?;
-        Ok(Theme { tera, templates, assets })
+        Ok(Theme {
+            tera,
+            templates,
+            assets,
+        })
     }
 
     /// A diagnostic for a Tera error, naming the template file and, where it can, the line.
@@ -101,7 +113,11 @@ impl Theme {
     }
 }
 
-fn read_dir_files(root: &Path, dir: &str, diags: &mut Diagnostics) -> Vec<(String, String, Vec<u8>)> {
+fn read_dir_files(
+    root: &Path,
+    dir: &str,
+    diags: &mut Diagnostics,
+) -> Vec<(String, String, Vec<u8>)> {
     let base = root.join(dir);
     if !base.is_dir() {
         return Vec::new();
@@ -110,11 +126,18 @@ fn read_dir_files(root: &Path, dir: &str, diags: &mut Diagnostics) -> Vec<(Strin
     for entry in WalkDir::new(&base).follow_links(true).sort_by_file_name() {
         match entry {
             Ok(e) if e.file_type().is_file() && !is_hidden_or_temp(e.path()) => {
-                let name = e.path().strip_prefix(&base).unwrap_or(e.path()).to_string_lossy().replace('\\', "/");
+                let name = e
+                    .path()
+                    .strip_prefix(&base)
+                    .unwrap_or(e.path())
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 let file = display_path(root, e.path());
                 match std::fs::read(e.path()) {
                     Ok(bytes) => files.push((name, file, bytes)),
-                    Err(err) => diags.push(Diagnostic::error(format!("cannot read {file}: {err}")).in_file(file)),
+                    Err(err) => diags.push(
+                        Diagnostic::error(format!("cannot read {file}: {err}")).in_file(file),
+                    ),
                 }
             }
             Ok(_) => {}
@@ -124,11 +147,17 @@ fn read_dir_files(root: &Path, dir: &str, diags: &mut Diagnostics) -> Vec<(Strin
     files
 }
 
-fn compile(templates: &BTreeMap<String, TemplateSource>, base_path: &str) -> Result<Tera, Diagnostics> {
+fn compile(
+    templates: &BTreeMap<String, TemplateSource>,
+    base_path: &str,
+) -> Result<Tera, Diagnostics> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     crate::render::register_helpers(&mut tera, base_path);
-    let pairs: Vec<(&str, &str)> = templates.iter().map(|(n, s)| (n.as_str(), s.text.as_ref())).collect();
+    let pairs: Vec<(&str, &str)> = templates
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.text.as_ref()))
+        .collect();
     if let Err(e) = tera.add_raw_templates(pairs) {
         let name = failing_template(&e).unwrap_or_default();
         return Err(template_diagnostic(templates, &name, &e).into());
@@ -154,28 +183,45 @@ fn error_chain(err: &tera::Error) -> Vec<String> {
     chain
 }
 
-fn template_diagnostic(templates: &BTreeMap<String, TemplateSource>, name: &str, err: &tera::Error) -> Diagnostic {
+fn template_diagnostic(
+    templates: &BTreeMap<String, TemplateSource>,
+    name: &str,
+    err: &tera::Error,
+) -> Diagnostic {
     let chain = error_chain(err);
     // Tera's innermost message is the useful one; its outer ones only name the template.
     let detail = chain.last().cloned().unwrap_or_default();
     let innermost_template = chain.iter().rev().find_map(|m| {
         let start = m.find('\'')? + 1;
         let end = start + m[start..].find('\'')?;
-        templates.contains_key(&m[start..end]).then(|| m[start..end].to_string())
+        templates
+            .contains_key(&m[start..end])
+            .then(|| m[start..end].to_string())
     });
     let name = innermost_template.unwrap_or_else(|| name.to_string());
     let Some(source) = templates.get(&name) else {
         return Diagnostic::error(format!("template error: {}", chain.join(": ")));
     };
-    let summary = detail.lines().rev().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('=')).unwrap_or(&detail).trim().to_string();
-    let mut d = Diagnostic::error(format!("template {name}: {}", summary.trim_start_matches("* ")))
-        .in_file(&source.file)
-        .help(if source.overridden {
-            "fix the template in layouts/, or delete it to use the built-in one"
-        } else {
-            "this is kiji's built-in template; report it as a bug"
-        });
-    if let Some(line) = parse_error_line(&detail).or_else(|| missing_variable_line(&detail, &source.text)) {
+    let summary = detail
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('='))
+        .unwrap_or(&detail)
+        .trim()
+        .to_string();
+    let mut d = Diagnostic::error(format!(
+        "template {name}: {}",
+        summary.trim_start_matches("* ")
+    ))
+    .in_file(&source.file)
+    .help(if source.overridden {
+        "fix the template in layouts/, or delete it to use the built-in one"
+    } else {
+        "this is kiji's built-in template; report it as a bug"
+    });
+    if let Some(line) =
+        parse_error_line(&detail).or_else(|| missing_variable_line(&detail, &source.text))
+    {
         d = d.at_line(&source.text, line);
     }
     d

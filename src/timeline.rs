@@ -38,9 +38,11 @@ pub fn gather(content: &Content) -> Result<Vec<Event>, Diagnostics> {
         .enumerate()
         .flat_map(|(i, a)| [(a.rel.as_str(), i), (a.slug.as_str(), i)])
         .collect();
-    let from_articles = content.articles.iter().enumerate().flat_map(|(i, a)| {
-        a.events.iter().map(move |e| (e, &a.origin, Some(i)))
-    });
+    let from_articles = content
+        .articles
+        .iter()
+        .enumerate()
+        .flat_map(|(i, a)| a.events.iter().map(move |e| (e, &a.origin, Some(i))));
     let from_timeline = content.timeline.iter().map(|t| (&t.meta, &t.origin, None));
     for (meta, origin, article) in from_articles.chain(from_timeline) {
         let article = match (article, &meta.article) {
@@ -50,7 +52,13 @@ pub fn gather(content: &Content) -> Result<Vec<Event>, Diagnostics> {
                 match article_index.get(key) {
                     Some(&i) => Some(i),
                     None => {
-                        let d = origin.error_at(name, format!("event \"{}\" names the article \"{name}\", which does not exist", meta.title));
+                        let d = origin.error_at(
+                            name,
+                            format!(
+                                "event \"{}\" names the article \"{name}\", which does not exist",
+                                meta.title
+                            ),
+                        );
                         diags.push(d.help("use the file name of an article in content/articles, e.g. article = \"us-japan-alliance.md\""));
                         None
                     }
@@ -71,7 +79,11 @@ pub fn gather(content: &Content) -> Result<Vec<Event>, Diagnostics> {
             None => {
                 by_key.insert(key, events.len());
                 events.push(Event {
-                    id: meta.id.clone().map(|s| slugify(&s)).unwrap_or_else(|| default_id(meta)),
+                    id: meta
+                        .id
+                        .clone()
+                        .map(|s| slugify(&s))
+                        .unwrap_or_else(|| default_id(meta)),
                     date: meta.date.0,
                     title: meta.title.trim().to_string(),
                     body: meta.body.clone().filter(|b| !b.trim().is_empty()),
@@ -126,10 +138,13 @@ fn check_unique_ids(events: &[Event], diags: &mut Diagnostics) {
     let mut seen: HashMap<&str, &Event> = HashMap::new();
     for e in events {
         if let Some(first) = seen.insert(&e.id, e) {
-            let d: Diagnostic = e.origin.error_at(&e.title, format!(
-                "the events \"{}\" and \"{}\" ({}) have the same id \"{}\"",
-                e.title, first.title, first.origin.file, e.id
-            ));
+            let d: Diagnostic = e.origin.error_at(
+                &e.title,
+                format!(
+                    "the events \"{}\" and \"{}\" ({}) have the same id \"{}\"",
+                    e.title, first.title, first.origin.file, e.id
+                ),
+            );
             diags.push(d.help("give one of them a different `id`, or the same date and title if they are one event"));
         }
     }
