@@ -39,6 +39,8 @@ pub struct Glossary {
     pub terms: Vec<TermInfo>,
     patterns: Vec<Pattern>,
     matcher: Option<AhoCorasick>,
+    /// Every name and alias, whitespace-normalised and lowercased, for explicit `[[Term]]` links.
+    by_name: HashMap<String, usize>,
 }
 
 /// Acronyms (two or more capitals, no lowercase) match with exact case by default.
@@ -62,12 +64,14 @@ impl Glossary {
     pub fn new(specs: Vec<TermSpec>) -> Glossary {
         let mut terms = Vec::with_capacity(specs.len());
         let mut patterns = Vec::new();
+        let mut by_name = HashMap::new();
         for (i, spec) in specs.into_iter().enumerate() {
             for name in &spec.names {
                 let text = normalize_space(name);
                 if text.is_empty() {
                     continue;
                 }
+                by_name.entry(text.to_lowercase()).or_insert(i);
                 let case_sensitive = spec.case_sensitive.unwrap_or_else(|| is_acronym(&text));
                 patterns.push(Pattern {
                     term: i,
@@ -88,7 +92,13 @@ impl Glossary {
             terms,
             patterns,
             matcher,
+            by_name,
         }
+    }
+
+    /// The term a name or alias refers to, ignoring case and spacing.
+    pub fn lookup(&self, name: &str) -> Option<usize> {
+        self.by_name.get(&normalize_space(name).to_lowercase()).copied()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -191,6 +201,33 @@ impl<'g> Linker<'g> {
             .collect()
     }
 
+    /// Turns explicit `[[Term]]` / `[[Term|text]]` links into term links; returns the
+    /// names that are no glossary term, with their 1-based body lines.
+    pub fn link_explicit<'a>(&mut self, arena: &'a Arena<'a>, root: &'a AstNode<'a>) -> Vec<(String, usize, usize)> {
+        let wikilinks: Vec<_> = root
+            .descendants()
+            .filter(|n| matches!(n.data.borrow().value, NodeValue::WikiLink(_)))
+            .collect();
+        let mut unknown = Vec::new();
+        for node in wikilinks {
+            let (name, line, column) = {
+                let ast = node.data.borrow();
+                let NodeValue::WikiLink(link) = &ast.value else { continue };
+                (link.url.clone(), ast.sourcepos.start.line, ast.sourcepos.start.column)
+            };
+            match self.glossary.lookup(&name) {
+                Some(term) => {
+                    let shown = node.collect_text();
+                    let Piece::Link(html) = self.mention(term, &shown, line, true) else { continue };
+                    node.insert_before(arena.alloc(NodeValue::Raw(html).into()));
+                    node.detach();
+                }
+                None => unknown.push((name, line, column)),
+            }
+        }
+        unknown
+    }
+
     /// Links the mentions under `root`, replacing text nodes in place.
     pub fn link<'a>(&mut self, arena: &'a Arena<'a>, root: &'a AstNode<'a>) {
         if self.glossary.is_empty() {
@@ -227,7 +264,7 @@ impl<'g> Linker<'g> {
         let mut last = 0;
         for (start, end, term) in found {
             pieces.push(Piece::Text(&text[last..start]));
-            pieces.push(self.mention(term, &text[start..end], line));
+            pieces.push(self.mention(term, &text[start..end], line, false));
             last = end;
         }
         pieces.push(Piece::Text(&text[last..]));
@@ -245,7 +282,7 @@ impl<'g> Linker<'g> {
         }
     }
 
-    fn mention<'t>(&mut self, term: usize, text: &'t str, line: usize) -> Piece<'t> {
+    fn mention<'t>(&mut self, term: usize, text: &'t str, line: usize, explicit: bool) -> Piece<'t> {
         let entry = self.mentions.entry(term).or_insert_with(|| {
             self.order.push(term);
             Mention {
@@ -257,6 +294,7 @@ impl<'g> Linker<'g> {
         });
         entry.count += 1;
         let link = match self.mode {
+            _ if explicit => true,
             LinkMode::None => false,
             LinkMode::First => entry.anchor.is_none(),
             LinkMode::All => true,
@@ -314,8 +352,12 @@ impl Piece<'_> {
 
 /// Maximal runs of adjacent `Text`/`SoftBreak` siblings that may hold mentions.
 fn collect_text_runs<'a>(root: &'a AstNode<'a>) -> Vec<Vec<&'a AstNode<'a>>> {
+    let in_html = inside_inline_html(root);
     let mut runs = Vec::new();
     for node in root.descendants() {
+        if node.ancestors().any(|a| in_html.contains(&(a as *const AstNode<'a> as usize))) {
+            continue;
+        }
         let first_of_run = matches!(node.data.borrow().value, NodeValue::Text(_))
             && !node
                 .previous_sibling()
@@ -338,6 +380,25 @@ fn collect_text_runs<'a>(root: &'a AstNode<'a>) -> Vec<Vec<&'a AstNode<'a>>> {
         runs.push(run);
     }
     runs
+}
+
+/// Text between an inline `<tag>` and its `</tag>` belongs to the author's raw HTML.
+fn inside_inline_html<'a>(root: &'a AstNode<'a>) -> std::collections::HashSet<usize> {
+    let mut inside = std::collections::HashSet::new();
+    for parent in root.descendants() {
+        let mut depth = 0usize;
+        for child in parent.children() {
+            match &child.data.borrow().value {
+                NodeValue::HtmlInline(tag) if tag.starts_with("</") => depth = depth.saturating_sub(1),
+                NodeValue::HtmlInline(tag) if tag.starts_with('<') && !tag.ends_with("/>") && !tag.starts_with("<!") => depth += 1,
+                _ if depth > 0 => {
+                    inside.insert(child as *const AstNode<'a> as usize);
+                }
+                _ => {}
+            }
+        }
+    }
+    inside
 }
 
 fn is_run_node(node: &AstNode<'_>) -> bool {

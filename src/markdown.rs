@@ -22,6 +22,8 @@ pub fn options(config: &MarkdownConfig) -> Options<'static> {
     o.extension.tasklist = true;
     o.extension.footnotes = true;
     o.extension.header_id_prefix = Some(String::new());
+    // `[[Term]]` and `[[Term|shown text]]` link a glossary term explicitly.
+    o.extension.wikilinks_title_after_pipe = true;
     o.parse.smart = config.smart_punctuation;
     o.render.r#unsafe = config.allow_raw_html;
     o
@@ -110,6 +112,17 @@ impl Renderer<'_> {
         let mut linker = Linker::new(self.glossary, doc.link_mode)
             .excluding(doc.exclude_term)
             .with_id_prefix(doc.id_prefix);
+        for (name, line, column) in linker.link_explicit(&arena, root) {
+            let file_line = doc.body_line + line - 1;
+            let start = line_start(doc.text, file_line) + column.saturating_sub(1);
+            let end = (start + name.len() + 4).min(doc.text.len());
+            out.errors.push(
+                Diagnostic::error(format!("[[{name}]] names no glossary term"))
+                    .in_file(doc.file)
+                    .at_span(doc.text, start..end)
+                    .help("use a term's name or alias from content/glossary/, or add a glossary file for it"),
+            );
+        }
         linker.link(&arena, root);
         out.mentions = linker.into_mentions();
         for m in &mut out.mentions {
