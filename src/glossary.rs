@@ -98,7 +98,9 @@ impl Glossary {
 
     /// The term a name or alias refers to, ignoring case and spacing.
     pub fn lookup(&self, name: &str) -> Option<usize> {
-        self.by_name.get(&normalize_space(name).to_lowercase()).copied()
+        self.by_name
+            .get(&normalize_space(name).to_lowercase())
+            .copied()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -203,7 +205,11 @@ impl<'g> Linker<'g> {
 
     /// Turns explicit `[[Term]]` / `[[Term|text]]` links into term links; returns the
     /// names that are no glossary term, with their 1-based body lines.
-    pub fn link_explicit<'a>(&mut self, arena: &'a Arena<'a>, root: &'a AstNode<'a>) -> Vec<(String, usize, usize)> {
+    pub fn link_explicit<'a>(
+        &mut self,
+        arena: &'a Arena<'a>,
+        root: &'a AstNode<'a>,
+    ) -> Vec<(String, usize, usize)> {
         let wikilinks: Vec<_> = root
             .descendants()
             .filter(|n| matches!(n.data.borrow().value, NodeValue::WikiLink(_)))
@@ -212,13 +218,21 @@ impl<'g> Linker<'g> {
         for node in wikilinks {
             let (name, line, column) = {
                 let ast = node.data.borrow();
-                let NodeValue::WikiLink(link) = &ast.value else { continue };
-                (link.url.clone(), ast.sourcepos.start.line, ast.sourcepos.start.column)
+                let NodeValue::WikiLink(link) = &ast.value else {
+                    continue;
+                };
+                (
+                    link.url.clone(),
+                    ast.sourcepos.start.line,
+                    ast.sourcepos.start.column,
+                )
             };
             match self.glossary.lookup(&name) {
                 Some(term) => {
                     let shown = node.collect_text();
-                    let Piece::Link(html) = self.mention(term, &shown, line, true) else { continue };
+                    let Piece::Link(html) = self.mention(term, &shown, line, true) else {
+                        continue;
+                    };
                     node.insert_before(arena.alloc(NodeValue::Raw(html).into()));
                     node.detach();
                 }
@@ -282,7 +296,13 @@ impl<'g> Linker<'g> {
         }
     }
 
-    fn mention<'t>(&mut self, term: usize, text: &'t str, line: usize, explicit: bool) -> Piece<'t> {
+    fn mention<'t>(
+        &mut self,
+        term: usize,
+        text: &'t str,
+        line: usize,
+        explicit: bool,
+    ) -> Piece<'t> {
         let entry = self.mentions.entry(term).or_insert_with(|| {
             self.order.push(term);
             Mention {
@@ -355,7 +375,10 @@ fn collect_text_runs<'a>(root: &'a AstNode<'a>) -> Vec<Vec<&'a AstNode<'a>>> {
     let in_html = inside_inline_html(root);
     let mut runs = Vec::new();
     for node in root.descendants() {
-        if node.ancestors().any(|a| in_html.contains(&(a as *const AstNode<'a> as usize))) {
+        if node
+            .ancestors()
+            .any(|a| in_html.contains(&(a as *const AstNode<'a> as usize)))
+        {
             continue;
         }
         let first_of_run = matches!(node.data.borrow().value, NodeValue::Text(_))
@@ -389,8 +412,14 @@ fn inside_inline_html<'a>(root: &'a AstNode<'a>) -> std::collections::HashSet<us
         let mut depth = 0usize;
         for child in parent.children() {
             match &child.data.borrow().value {
-                NodeValue::HtmlInline(tag) if tag.starts_with("</") => depth = depth.saturating_sub(1),
-                NodeValue::HtmlInline(tag) if tag.starts_with('<') && !tag.ends_with("/>") && !tag.starts_with("<!") => depth += 1,
+                NodeValue::HtmlInline(tag) if tag.starts_with("</") => {
+                    depth = depth.saturating_sub(1)
+                }
+                NodeValue::HtmlInline(tag)
+                    if tag.starts_with('<') && !tag.ends_with("/>") && !tag.starts_with("<!") =>
+                {
+                    depth += 1
+                }
                 _ if depth > 0 => {
                     inside.insert(child as *const AstNode<'a> as usize);
                 }

@@ -38,10 +38,12 @@ pub fn gather(content: &Content) -> Result<Vec<Event>, Diagnostics> {
         .enumerate()
         .flat_map(|(i, a)| [(a.rel.as_str(), i), (a.slug.as_str(), i)])
         .collect();
+    // Oldest article first: the first to report an event gives its title and body.
     let from_articles = content
         .articles
         .iter()
         .enumerate()
+        .rev()
         .flat_map(|(i, a)| a.events.iter().map(move |e| (e, &a.origin, Some(i))));
     let from_timeline = content.timeline.iter().map(|t| (&t.meta, &t.origin, None));
     for (meta, origin, article) in from_articles.chain(from_timeline) {

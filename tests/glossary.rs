@@ -7,10 +7,22 @@ use scraper::Html;
 
 fn glossary_site() -> TestSite {
     let site = TestSite::new();
-    site.term("article-9.md", "term = \"Article 9\"\naliases = [\"the war-renouncing clause\"]", "The clause of Japan's constitution that renounces war.\n\nMore detail.");
-    site.term("article-9-full.md", "term = \"Article 9 of the constitution\"", "The full form.");
+    site.term(
+        "article-9.md",
+        "term = \"Article 9\"\naliases = [\"the war-renouncing clause\"]",
+        "The clause of Japan's constitution that renounces war.\n\nMore detail.",
+    );
+    site.term(
+        "article-9-full.md",
+        "term = \"Article 9 of the constitution\"",
+        "The full form.",
+    );
     site.term("quad.md", "term = \"Quad\"\naliases = [\"Quadrilateral Security Dialogue\"]\nexpansion = \"Quadrilateral Security Dialogue\"", "A grouping of four democracies.");
-    site.term("edd.md", "term = \"EDD\"\nexpansion = \"Extended Deterrence Dialogue\"", "Talks on the US nuclear umbrella, where the Quad is not involved.");
+    site.term(
+        "edd.md",
+        "term = \"EDD\"\nexpansion = \"Extended Deterrence Dialogue\"",
+        "Talks on the US nuclear umbrella, where the Quad is not involved.",
+    );
     site
 }
 
@@ -26,7 +38,10 @@ fn article_page(site: &TestSite, body: &str) -> Html {
 
 #[test]
 fn whole_words_only() {
-    let html = article_page(&glossary_site(), "Article 90 is not it, nor the Quadrant.\n");
+    let html = article_page(
+        &glossary_site(),
+        "Article 90 is not it, nor the Quadrant.\n",
+    );
     assert!(linked_terms(&html).is_empty(), "{:?}", linked_terms(&html));
     let html = article_page(&glossary_site(), "Under Article 9, the Quad.\n");
     assert_eq!(linked_terms(&html), ["Article 9", "Quad"]);
@@ -34,28 +49,44 @@ fn whole_words_only() {
 
 #[test]
 fn longest_match_first() {
-    let html = article_page(&glossary_site(), "Under Article 9 of the constitution, Japan renounces war.\n");
+    let html = article_page(
+        &glossary_site(),
+        "Under Article 9 of the constitution, Japan renounces war.\n",
+    );
     assert_eq!(linked_terms(&html), ["Article 9 of the constitution"]);
-    assert_eq!(attrs(&html, ".prose a.term", "href"), ["/glossary/#article-9-of-the-constitution"]);
+    assert_eq!(
+        attrs(&html, ".prose a.term", "href"),
+        ["/glossary/#article-9-of-the-constitution"]
+    );
 }
 
 #[test]
 fn acronyms_match_exact_case_other_terms_any_case() {
-    let html = article_page(&glossary_site(), "The edd and the Edd are not the EDD. The quad is.\n");
+    let html = article_page(
+        &glossary_site(),
+        "The edd and the Edd are not the EDD. The quad is.\n",
+    );
     assert_eq!(linked_terms(&html), ["EDD", "quad"]);
 }
 
 #[test]
 fn case_sensitive_can_be_set_per_term() {
     let site = glossary_site();
-    site.term("nss.md", "term = \"NSS\"\ncase_sensitive = false", "The strategy.");
+    site.term(
+        "nss.md",
+        "term = \"NSS\"\ncase_sensitive = false",
+        "The strategy.",
+    );
     let html = article_page(&site, "The nss was revised.\n");
     assert_eq!(linked_terms(&html), ["nss"]);
 }
 
 #[test]
 fn aliases_link_to_their_term() {
-    let html = article_page(&glossary_site(), "The Quadrilateral Security Dialogue met.\n");
+    let html = article_page(
+        &glossary_site(),
+        "The Quadrilateral Security Dialogue met.\n",
+    );
     assert_eq!(linked_terms(&html), ["Quadrilateral Security Dialogue"]);
     assert_eq!(attrs(&html, ".prose a.term", "href"), ["/glossary/#quad"]);
 }
@@ -76,7 +107,10 @@ fn a_term_split_by_a_line_wrap_still_matches() {
 
 #[test]
 fn only_the_first_mention_is_linked_by_default() {
-    let html = article_page(&glossary_site(), "The Quad met. The Quad met again.\n\nAnd the Quad once more.\n");
+    let html = article_page(
+        &glossary_site(),
+        "The Quad met. The Quad met again.\n\nAnd the Quad once more.\n",
+    );
     assert_eq!(linked_terms(&html), ["Quad"]);
     assert_eq!(attrs(&html, ".prose a.term", "id"), ["m-quad"]);
 }
@@ -88,7 +122,11 @@ fn link_mode_all_and_none_from_config_and_front_matter() {
     let html = article_page(&site, "The Quad met. The Quad met again.\n");
     assert_eq!(linked_terms(&html), ["Quad", "Quad"]);
     assert_eq!(attrs(&html, ".prose a.term", "id"), ["m-quad", "m-quad-2"]);
-    site.article("a.md", "title = \"A\"\ndate = 2025-01-01\nglossary_links = \"none\"", "The Quad met.\n");
+    site.article(
+        "a.md",
+        "title = \"A\"\ndate = 2025-01-01\nglossary_links = \"none\"",
+        "The Quad met.\n",
+    );
     let built = site.build();
     assert!(linked_terms(&page(&built, "articles/a/")).is_empty());
     // Unlinked mentions still count as mentions on the glossary page.
@@ -100,11 +138,17 @@ fn link_mode_all_and_none_from_config_and_front_matter() {
 fn the_tooltip_is_reachable_by_keyboard_and_screen_readers() {
     let html = article_page(&glossary_site(), "The EDD met.\n");
     let link = &select(&html, ".prose a.term")[0];
-    let tip_id = link.value().attr("aria-describedby").expect("aria-describedby");
+    let tip_id = link
+        .value()
+        .attr("aria-describedby")
+        .expect("aria-describedby");
     let tip = &select(&html, &format!("#{tip_id}"))[0];
     assert_eq!(tip.value().attr("role"), Some("tooltip"));
     let tip_text = text(tip);
-    assert!(tip_text.contains("Extended Deterrence Dialogue") && tip_text.contains("nuclear umbrella"), "{tip_text}");
+    assert!(
+        tip_text.contains("Extended Deterrence Dialogue") && tip_text.contains("nuclear umbrella"),
+        "{tip_text}"
+    );
     // A real link: focusable, works without JavaScript.
     assert_eq!(link.value().attr("href"), Some("/glossary/#edd"));
 }
@@ -125,16 +169,35 @@ fn definitions_link_other_terms_but_not_themselves() {
 fn glossary_page_lists_terms_a_to_z_with_backlinks_and_counts() {
     let site = glossary_site();
     site.simple("one.md", "One", "The Quad, the Quad and the Quad.\n");
-    site.article("two.md", "title = \"Two\"\ndate = 2025-02-01", "Intro.\n\nThe Quad and Article 9.\n");
+    site.article(
+        "two.md",
+        "title = \"Two\"\ndate = 2025-02-01",
+        "Intro.\n\nThe Quad and Article 9.\n",
+    );
     let built = site.build();
     let g = page(&built, "glossary/");
-    assert_eq!(texts(&g, ".entry dt dfn"), ["Article 9", "Article 9 of the constitution", "EDD", "Quad"]);
-    assert_eq!(texts(&g, "#quad .expansion"), ["Quadrilateral Security Dialogue"]);
-    assert_eq!(texts(&g, "#article-9 .alias"), ["the war-renouncing clause"]);
+    assert_eq!(
+        texts(&g, ".entry dt dfn"),
+        ["Article 9", "Article 9 of the constitution", "EDD", "Quad"]
+    );
+    assert_eq!(
+        texts(&g, "#quad .expansion"),
+        ["Quadrilateral Security Dialogue"]
+    );
+    assert_eq!(
+        texts(&g, "#article-9 .alias"),
+        ["the war-renouncing clause"]
+    );
     // Most mentions first, each linked to the first mention's anchor.
     assert_eq!(texts(&g, "#quad .mentioned-in li a"), ["One", "Two"]);
-    assert_eq!(attrs(&g, "#quad .mentioned-in li a", "href"), ["/articles/one/#m-quad", "/articles/two/#m-quad"]);
-    assert_eq!(texts(&g, "#quad .mentioned-in .count"), ["3 mentions", "1 mention"]);
+    assert_eq!(
+        attrs(&g, "#quad .mentioned-in li a", "href"),
+        ["/articles/one/#m-quad", "/articles/two/#m-quad"]
+    );
+    assert_eq!(
+        texts(&g, "#quad .mentioned-in .count"),
+        ["3 mentions", "1 mention"]
+    );
     // The anchors exist on the article pages.
     assert_eq!(select(&page(&built, "articles/one/"), "a#m-quad").len(), 1);
 }
@@ -145,11 +208,18 @@ fn glossary_has_json_ld_and_glossary_json() {
     site.simple("a.md", "A", "The EDD.\n");
     let built = site.build();
     let g = page(&built, "glossary/");
-    let ld: serde_json::Value = serde_json::from_str(&texts(&g, "script[type='application/ld+json']")[0]).unwrap();
+    let ld: serde_json::Value =
+        serde_json::from_str(&texts(&g, "script[type='application/ld+json']")[0]).unwrap();
     assert_eq!(ld["@type"], "DefinedTermSet");
     assert_eq!(ld["hasDefinedTerm"].as_array().unwrap().len(), 4);
-    let json: serde_json::Value = serde_json::from_slice(built.output.get("glossary.json").unwrap()).unwrap();
-    let edd = json["terms"].as_array().unwrap().iter().find(|t| t["term"] == "EDD").unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(built.output.get("glossary.json").unwrap()).unwrap();
+    let edd = json["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["term"] == "EDD")
+        .unwrap();
     assert_eq!(edd["expansion"], "Extended Deterrence Dialogue");
     assert_eq!(edd["articles"][0]["title"], "A");
     assert_eq!(edd["articles"][0]["mentions"], 1);
@@ -158,25 +228,54 @@ fn glossary_has_json_ld_and_glossary_json() {
 #[test]
 fn article_lists_its_terms_and_related_articles_ranked() {
     let site = glossary_site();
-    site.article("a.md", "title = \"A\"\ndate = 2025-01-05\ntags = [\"x\"]", "The Quad, the EDD and Article 9.\n");
-    site.article("b.md", "title = \"B\"\ndate = 2025-01-04\ntags = [\"y\"]", "The Quad and the EDD.\n");
-    site.article("c.md", "title = \"C\"\ndate = 2025-01-03\ntags = [\"x\"]", "The Quad.\n");
-    site.article("d.md", "title = \"D\"\ndate = 2025-01-02\ntags = [\"z\"]", "Nothing shared.\n");
+    site.article(
+        "a.md",
+        "title = \"A\"\ndate = 2025-01-05\ntags = [\"x\"]",
+        "The Quad, the EDD and Article 9.\n",
+    );
+    site.article(
+        "b.md",
+        "title = \"B\"\ndate = 2025-01-04\ntags = [\"y\"]",
+        "The Quad and the EDD.\n",
+    );
+    site.article(
+        "c.md",
+        "title = \"C\"\ndate = 2025-01-03\ntags = [\"x\"]",
+        "The Quad.\n",
+    );
+    site.article(
+        "d.md",
+        "title = \"D\"\ndate = 2025-01-02\ntags = [\"z\"]",
+        "Nothing shared.\n",
+    );
     let built = site.build();
     let a = page(&built, "articles/a/");
-    assert_eq!(texts(&a, ".terms-in-article li > a"), ["Quad", "EDD", "Article 9"]);
+    assert_eq!(
+        texts(&a, ".terms-in-article li > a"),
+        ["Quad", "EDD", "Article 9"]
+    );
     // b shares two terms (score 4); c shares one term and a tag (score 3); d shares nothing.
     assert_eq!(texts(&a, ".related li > a"), ["B", "C"]);
-    assert!(texts(&a, ".related .shared")[0].contains("Quad") && texts(&a, ".related .shared")[0].contains("EDD"));
+    assert!(
+        texts(&a, ".related .shared")[0].contains("Quad")
+            && texts(&a, ".related .shared")[0].contains("EDD")
+    );
 }
 
 #[test]
 fn explicit_wiki_links_to_terms_resolve_or_fail() {
     let site = glossary_site();
-    site.simple("a.md", "A", "See [[EDD]] and [[Quadrilateral Security Dialogue|the four]].\n");
+    site.simple(
+        "a.md",
+        "A",
+        "See [[EDD]] and [[Quadrilateral Security Dialogue|the four]].\n",
+    );
     let built = site.build();
     let a = page(&built, "articles/a/");
-    assert_eq!(attrs(&a, ".prose a.term", "href"), ["/glossary/#edd", "/glossary/#quad"]);
+    assert_eq!(
+        attrs(&a, ".prose a.term", "href"),
+        ["/glossary/#edd", "/glossary/#quad"]
+    );
     assert_eq!(linked_terms(&a), ["EDD", "the four"]);
     site.simple("a.md", "A", "Intro.\n\nSee [[Nonexistent Term]].\n");
     let diags = site.build_err();
@@ -191,8 +290,16 @@ fn glossary_errors_name_the_file() {
     let cases: [(&str, &str, &str); 4] = [
         ("x.md", "aliases = [\"X\"]", "no `term`"),
         ("quad2.md", "term = \"quad\"", "defined twice"),
-        ("y.md", "term = \"Y\"\naliases = [\"EDD\"]", "name of another term"),
-        ("z.md", "term = \"Z\"\naliases = [\"Quadrilateral Security Dialogue\"]", "also an alias"),
+        (
+            "y.md",
+            "term = \"Y\"\naliases = [\"EDD\"]",
+            "name of another term",
+        ),
+        (
+            "z.md",
+            "term = \"Z\"\naliases = [\"Quadrilateral Security Dialogue\"]",
+            "also an alias",
+        ),
     ];
     for (file, front, words) in cases {
         let site = glossary_site();
@@ -200,7 +307,11 @@ fn glossary_errors_name_the_file() {
         site.term(file, front, "Def.");
         let diags = site.build_err();
         let all = diags.render();
-        assert!(all.contains(&format!("content/glossary/{file}")) || (file == "z.md" && all.contains("content/glossary/")), "{file}: {all}");
+        assert!(
+            all.contains(&format!("content/glossary/{file}"))
+                || (file == "z.md" && all.contains("content/glossary/")),
+            "{file}: {all}"
+        );
         assert!(all.contains(words), "{file}: expected '{words}' in {all}");
     }
 }
@@ -212,15 +323,30 @@ fn check_warns_about_unmentioned_terms_and_missing_acronyms() {
     site.simple("b.md", "B", "More on the JSDF.\n");
     let run = site.run(&["check"]);
     run.ok();
-    assert!(run.stderr.contains("no article mentions the glossary term \"EDD\""), "{}", run.stderr);
-    assert!(run.stderr.contains("\"JSDF\" is used in 2 articles but has no glossary entry"), "{}", run.stderr);
-    assert!(!run.stderr.contains("glossary term \"Quad\""), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no article mentions the glossary term \"EDD\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("\"JSDF\" is used in 2 articles but has no glossary entry"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("glossary term \"Quad\""),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn every_bundled_term_that_an_article_mentions_is_linked() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let built = kiji::build(root, &kiji::BuildOptions::default()).unwrap_or_else(|d| panic!("{}", d.render()));
+    let built = kiji::build(root, &kiji::BuildOptions::default())
+        .unwrap_or_else(|d| panic!("{}", d.render()));
     let g = page(&built, "glossary/");
     let entries = select(&g, ".entry");
     assert!(entries.len() >= 15);
@@ -234,12 +360,38 @@ fn every_bundled_term_that_an_article_mentions_is_linked() {
             let article = page(&built, path);
             let target = select(&article, &format!("a.term#{anchor}"));
             assert_eq!(target.len(), 1, "{href}");
-            assert_eq!(target[0].value().attr("href"), Some(format!("/glossary/#{id}").as_str()));
+            assert_eq!(
+                target[0].value().attr("href"),
+                Some(format!("/glossary/#{id}").as_str())
+            );
         }
     }
     assert!(with_articles >= 15, "{with_articles}");
-    for required in ["article-9", "aod", "foip", "edd", "quad", "aukus", "nss", "sdf", "proactive-pacifism", "asian-nato", "collective-self-defence", "counterstrike-capability", "senkaku-islands", "orient-shield", "extended-deterrence"] {
-        assert_eq!(select(&g, &format!("#{required}")).len(), 1, "missing term {required}");
-        assert!(!select(&g, &format!("#{required} .mentioned-in li")).is_empty(), "{required} is mentioned by no article");
+    for required in [
+        "article-9",
+        "aod",
+        "foip",
+        "edd",
+        "quad",
+        "aukus",
+        "nss",
+        "sdf",
+        "proactive-pacifism",
+        "asian-nato",
+        "collective-self-defence",
+        "counterstrike-capability",
+        "senkaku-islands",
+        "orient-shield",
+        "extended-deterrence",
+    ] {
+        assert_eq!(
+            select(&g, &format!("#{required}")).len(),
+            1,
+            "missing term {required}"
+        );
+        assert!(
+            !select(&g, &format!("#{required} .mentioned-in li")).is_empty(),
+            "{required} is mentioned by no article"
+        );
     }
 }
