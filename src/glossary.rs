@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
 use comrak::nodes::{AstNode, NodeValue};
 use comrak::Arena;
 
@@ -37,6 +37,8 @@ struct Pattern {
 #[derive(Debug, Default)]
 pub struct Glossary {
     pub terms: Vec<TermInfo>,
+    /// Per term, HTML-escaped once: href, name, tooltip.
+    escaped: Vec<[String; 3]>,
     patterns: Vec<Pattern>,
     matcher: Option<AhoCorasick>,
     /// Every name and alias, whitespace-normalised and lowercased, for explicit `[[Term]]` links.
@@ -82,14 +84,23 @@ impl Glossary {
             terms.push(spec.info);
         }
         let matcher = (!patterns.is_empty()).then(|| {
+            // A DFA scans several times faster than the default NFA here (benches/linking.rs);
+            // its memory grows with the patterns, so very large glossaries keep the NFA.
+            let kind = (patterns.len() <= 20_000).then_some(AhoCorasickKind::DFA);
             AhoCorasickBuilder::new()
+                .kind(kind)
                 .match_kind(MatchKind::LeftmostLongest)
                 .ascii_case_insensitive(true)
                 .build(patterns.iter().map(|p| &p.text))
                 .expect("glossary patterns form a valid automaton")
         });
+        let escaped = terms
+            .iter()
+            .map(|t: &TermInfo| [escape(&t.href), escape(&t.name), escape(&t.tip)])
+            .collect();
         Glossary {
             terms,
+            escaped,
             patterns,
             matcher,
             by_name,
@@ -256,35 +267,46 @@ impl<'g> Linker<'g> {
 
     fn link_run<'a>(&mut self, arena: &'a Arena<'a>, run: &[&'a AstNode<'a>]) {
         // Soft breaks join the run as '\n' so "Article⏎9" is found as "Article 9".
-        let mut text = String::new();
-        for node in run {
-            match &node.data.borrow().value {
-                NodeValue::Text(t) => text.push_str(t),
-                _ => text.push('\n'),
-            }
-        }
         let line = run[0].data.borrow().sourcepos.start.line;
-        let haystack = text.replace('\n', " ");
-        let found: Vec<_> = self
-            .glossary
-            .find_mentions(&haystack)
-            .into_iter()
-            .filter(|&(_, _, term)| Some(term) != self.exclude)
-            .collect();
-        if found.is_empty() {
-            return;
-        }
+        let (text, found) = if let [single] = run {
+            let ast = single.data.borrow();
+            let NodeValue::Text(t) = &ast.value else {
+                return;
+            };
+            // Most runs mention nothing: look before copying.
+            let found = self.glossary.find_mentions(t);
+            if found.is_empty() {
+                return;
+            }
+            (t.to_string(), found)
+        } else {
+            let text: String = run
+                .iter()
+                .map(|node| match &node.data.borrow().value {
+                    NodeValue::Text(t) => t.to_string(),
+                    _ => "\n".to_string(),
+                })
+                .collect();
+            let found = self.glossary.find_mentions(&text.replace('\n', " "));
+            (text, found)
+        };
+        // Only linked mentions split the text; the others are just counted.
         let mut pieces: Vec<Piece> = Vec::new();
         let mut last = 0;
         for (start, end, term) in found {
-            pieces.push(Piece::Text(&text[last..start]));
-            pieces.push(self.mention(term, &text[start..end], line, false));
-            last = end;
+            if Some(term) == self.exclude {
+                continue;
+            }
+            if let Piece::Link(html) = self.mention(term, &text[start..end], line, false) {
+                pieces.push(Piece::Text(&text[last..start]));
+                pieces.push(Piece::Link(html));
+                last = end;
+            }
         }
-        pieces.push(Piece::Text(&text[last..]));
-        if !pieces.iter().any(|p| matches!(p, Piece::Link(_))) {
+        if pieces.is_empty() {
             return;
         }
+        pieces.push(Piece::Text(&text[last..]));
         let anchor = run[0];
         for piece in pieces {
             for node in piece.into_nodes(arena) {
@@ -323,6 +345,7 @@ impl<'g> Linker<'g> {
             return Piece::Text(text);
         }
         let info = &self.glossary.terms[term];
+        let [href, name, tip] = &self.glossary.escaped[term];
         let id = if entry.count == 1 {
             format!("{}{}", self.id_prefix, info.slug)
         } else {
@@ -332,15 +355,12 @@ impl<'g> Linker<'g> {
             entry.anchor = Some(id.clone());
         }
         self.tips += 1;
-        let tip_id = format!("tip-{}{}", self.id_prefix, self.tips);
-        let shown = text.replace('\n', " ");
+        let tips = self.tips;
+        let prefix = &self.id_prefix;
+        let shown = escape(&text.replace('\n', " "));
+        let id = escape(&id);
         Piece::Link(format!(
-            "<span class=\"term-ref\"><a class=\"term\" href=\"{href}\" id=\"{id}\" aria-describedby=\"{tip_id}\">{shown}</a><span class=\"term-tip\" role=\"tooltip\" id=\"{tip_id}\" hidden><strong>{name}</strong>: {tip}</span></span>",
-            href = escape(&info.href),
-            id = escape(&id),
-            shown = escape(&shown),
-            name = escape(&info.name),
-            tip = escape(&info.tip),
+            "<span class=\"term-ref\"><a class=\"term\" href=\"{href}\" id=\"{id}\" aria-describedby=\"tip-{prefix}{tips}\">{shown}</a><span class=\"term-tip\" role=\"tooltip\" id=\"tip-{prefix}{tips}\" hidden><strong>{name}</strong>: {tip}</span></span>"
         ))
     }
 }
@@ -370,95 +390,75 @@ impl Piece<'_> {
     }
 }
 
-/// Maximal runs of adjacent `Text`/`SoftBreak` siblings that may hold mentions.
+/// Maximal runs of adjacent `Text`/`SoftBreak` siblings that may hold mentions,
+/// found in one pass: containers that exclude linking are skipped whole.
 fn collect_text_runs<'a>(root: &'a AstNode<'a>) -> Vec<Vec<&'a AstNode<'a>>> {
-    let in_html = inside_inline_html(root);
     let mut runs = Vec::new();
-    for node in root.descendants() {
-        if node
-            .ancestors()
-            .any(|a| in_html.contains(&(a as *const AstNode<'a> as usize)))
-        {
-            continue;
+    let mut stack = vec![root];
+    while let Some(container) = stack.pop() {
+        let mut run: Vec<&'a AstNode<'a>> = Vec::new();
+        // Depth of the author's inline `<tag>`s: text between `<tag>` and `</tag>` is theirs.
+        let mut html_depth = 0usize;
+        for child in container.children() {
+            let value = &child.data.borrow().value;
+            match value {
+                NodeValue::HtmlInline(tag) => {
+                    flush_run(&mut run, &mut runs);
+                    html_depth = inline_html_depth(tag, html_depth);
+                }
+                NodeValue::Text(_) if html_depth == 0 => run.push(child),
+                NodeValue::SoftBreak if html_depth == 0 && !run.is_empty() => run.push(child),
+                _ => {
+                    flush_run(&mut run, &mut runs);
+                    if html_depth == 0 && !excludes_linking(value) && child.first_child().is_some()
+                    {
+                        stack.push(child);
+                    }
+                }
+            }
         }
-        let first_of_run = matches!(node.data.borrow().value, NodeValue::Text(_))
-            && !node
-                .previous_sibling()
-                .is_some_and(|p| is_run_node(p) && run_has_text_before(p));
-        if !first_of_run || in_excluded_context(node) {
-            continue;
-        }
-        let mut run = vec![node];
-        let mut next = node.next_sibling();
-        while let Some(n) = next.filter(|n| is_run_node(n)) {
-            run.push(n);
-            next = n.next_sibling();
-        }
-        while run
-            .last()
-            .is_some_and(|n| matches!(n.data.borrow().value, NodeValue::SoftBreak))
-        {
-            run.pop();
-        }
-        runs.push(run);
+        flush_run(&mut run, &mut runs);
     }
     runs
 }
 
-/// Text between an inline `<tag>` and its `</tag>` belongs to the author's raw HTML.
-fn inside_inline_html<'a>(root: &'a AstNode<'a>) -> std::collections::HashSet<usize> {
-    let mut inside = std::collections::HashSet::new();
-    for parent in root.descendants() {
-        let mut depth = 0usize;
-        for child in parent.children() {
-            match &child.data.borrow().value {
-                NodeValue::HtmlInline(tag) if tag.starts_with("</") => {
-                    depth = depth.saturating_sub(1)
-                }
-                NodeValue::HtmlInline(tag)
-                    if tag.starts_with('<') && !tag.ends_with("/>") && !tag.starts_with("<!") =>
-                {
-                    depth += 1
-                }
-                _ if depth > 0 => {
-                    inside.insert(child as *const AstNode<'a> as usize);
-                }
-                _ => {}
-            }
-        }
+fn flush_run<'a>(run: &mut Vec<&'a AstNode<'a>>, runs: &mut Vec<Vec<&'a AstNode<'a>>>) {
+    while run
+        .last()
+        .is_some_and(|n| matches!(n.data.borrow().value, NodeValue::SoftBreak))
+    {
+        run.pop();
     }
-    inside
+    if !run.is_empty() {
+        runs.push(std::mem::take(run));
+    }
 }
 
-fn is_run_node(node: &AstNode<'_>) -> bool {
+fn inline_html_depth(tag: &str, depth: usize) -> usize {
+    if tag.starts_with("</") {
+        depth.saturating_sub(1)
+    } else if tag.starts_with('<')
+        && !tag.ends_with("/>")
+        && !tag.starts_with("<!")
+        && !tag.starts_with("<?")
+    {
+        depth + 1
+    } else {
+        depth
+    }
+}
+
+/// Mentions are never linked inside links, images (alt text), headings or code.
+fn excludes_linking(value: &NodeValue) -> bool {
     matches!(
-        node.data.borrow().value,
-        NodeValue::Text(_) | NodeValue::SoftBreak
+        value,
+        NodeValue::Link(_)
+            | NodeValue::Image(_)
+            | NodeValue::Heading(_)
+            | NodeValue::WikiLink(_)
+            | NodeValue::CodeBlock(_)
+            | NodeValue::HtmlBlock(_)
     )
-}
-
-/// A run starts at its first Text; a SoftBreak before it only belongs if text precedes it.
-fn run_has_text_before(node: &AstNode<'_>) -> bool {
-    let mut cur = Some(node);
-    while let Some(n) = cur.filter(|n| is_run_node(n)) {
-        if matches!(n.data.borrow().value, NodeValue::Text(_)) {
-            return true;
-        }
-        cur = n.previous_sibling();
-    }
-    false
-}
-
-fn in_excluded_context<'a>(node: &'a AstNode<'a>) -> bool {
-    node.ancestors().skip(1).any(|a| {
-        matches!(
-            a.data.borrow().value,
-            NodeValue::Link(_)
-                | NodeValue::Image(_)
-                | NodeValue::Heading(_)
-                | NodeValue::WikiLink(_)
-        )
-    })
 }
 
 #[cfg(test)]
