@@ -68,7 +68,10 @@ fn feed(data: &SiteData<'_>) -> String {
             &c.author
         })
     ));
-    xml.push_str("  <generator uri=\"https://github.com/\">kiji</generator>\n");
+    xml.push_str(&format!(
+        "  <generator version=\"{}\">kiji</generator>\n",
+        env!("CARGO_PKG_VERSION")
+    ));
     for (a, r) in articles.iter().zip(data.articles).take(c.feed.limit) {
         let url = c.absolute_url(&a.path());
         xml.push_str("  <entry>\n");
@@ -99,7 +102,7 @@ fn feed(data: &SiteData<'_>) -> String {
         if let Some(summary) = &a.summary {
             xml.push_str(&format!("    <summary>{}</summary>\n", escape(summary)));
         }
-        let content = absolutize(&crate::ical::strip_tips(&r.html), &c.origin());
+        let content = absolutize(&crate::ical::strip_tips(&r.html), &url, &c.origin());
         xml.push_str(&format!(
             "    <content type=\"html\">{}</content>\n",
             escape(&content)
@@ -110,13 +113,42 @@ fn feed(data: &SiteData<'_>) -> String {
     xml
 }
 
-/// Feed readers resolve links against the feed, not the page: make site links absolute.
-fn absolutize(html: &str, origin: &str) -> String {
+/// Feed readers show an entry out of the page's context and resolve relative links
+/// against the feed (or not at all): make every link in it absolute.
+/// `page_url` is the entry's absolute URL; without an origin nothing can be absolute.
+fn absolutize(html: &str, page_url: &str, origin: &str) -> String {
     if origin.is_empty() {
         return html.to_string();
     }
-    html.replace("href=\"/", &format!("href=\"{origin}/"))
-        .replace("src=\"/", &format!("src=\"{origin}/"))
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(at) = [" href=\"", " src=\""]
+        .iter()
+        .filter_map(|attr| rest.find(attr).map(|i| i + attr.len()))
+        .min()
+    {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest.find('"').unwrap_or(rest.len());
+        out.push_str(&absolute_link(&rest[..end], page_url, origin));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn absolute_link(url: &str, page_url: &str, origin: &str) -> String {
+    let has_scheme = url
+        .split_once(':')
+        .is_some_and(|(s, _)| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()));
+    if has_scheme || url.starts_with("//") {
+        url.to_string()
+    } else if url.starts_with('/') {
+        format!("{origin}{url}")
+    } else {
+        // `#part` and `img.png` are relative to the article page (a folder URL).
+        format!("{page_url}{url}")
+    }
 }
 
 fn sitemap(output: &Output, data: &SiteData<'_>) -> String {
@@ -146,4 +178,18 @@ fn sitemap(output: &Output, data: &SiteData<'_>) -> String {
     }
     xml.push_str("</urlset>\n");
     xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_content_links_become_absolute() {
+        let html = "<a href=\"#part\">a</a><img src=\"/repo/i.png\" alt=\"\"><a href=\"https://x.org/\">x</a><a href=\"mailto:a@b\">m</a>";
+        assert_eq!(
+            absolutize(html, "https://u.io/repo/articles/a/", "https://u.io"),
+            "<a href=\"https://u.io/repo/articles/a/#part\">a</a><img src=\"https://u.io/repo/i.png\" alt=\"\"><a href=\"https://x.org/\">x</a><a href=\"mailto:a@b\">m</a>"
+        );
+    }
 }
