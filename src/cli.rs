@@ -163,11 +163,25 @@ fn warnings_suffix(w: &Diagnostics) -> String {
 fn check(root: &Path, args: &CheckArgs) -> ExitCode {
     match crate::check::run(root, &args.common.options()) {
         Ok(warnings) => {
+            let warnings = warnings.sorted();
             report(&warnings);
+            if !warnings.is_empty() {
+                eprintln!("by file:\n{}", crate::check::summary(&warnings));
+            }
             eprintln!("check passed{}", warnings_suffix(&warnings));
             ExitCode::SUCCESS
         }
-        Err(diags) => failed(&diags.sorted(), "check"),
+        Err(diags) => {
+            let diags = diags.sorted();
+            report(&diags);
+            eprintln!("by file:\n{}", crate::check::summary(&diags));
+            let errors = diags.errors().count();
+            eprintln!(
+                "check failed with {errors} error{}",
+                if errors == 1 { "" } else { "s" }
+            );
+            ExitCode::FAILURE
+        }
     }
 }
 

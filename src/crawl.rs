@@ -16,6 +16,15 @@ use crate::output::Output;
 /// every missing path, at any depth, so only links absolute under the base path work.
 pub const MISSING_PAGE: &str = "a/b/c/missing";
 
+/// The URL path a generated file is served at under `base_path`.
+pub fn served_at(base_path: &str, file: &str) -> String {
+    if file == "404.html" {
+        return format!("{base_path}{MISSING_PAGE}");
+    }
+    let page = file.strip_suffix("index.html").unwrap_or(file);
+    format!("{base_path}{page}")
+}
+
 /// What is wrong with one link.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkProblem {
@@ -96,11 +105,7 @@ impl<'a> Site<'a> {
 
     /// The URL path a generated file is served at (`articles/a/index.html` → `/repo/articles/a/`).
     pub fn served_at(&self, file: &str) -> String {
-        if file == "404.html" {
-            return format!("{}{MISSING_PAGE}", self.base);
-        }
-        let page = file.strip_suffix("index.html").unwrap_or(file);
-        format!("{}{page}", self.base)
+        served_at(&self.base, file)
     }
 
     /// Every broken link in every HTML page, CSS file, JSON-LD block, the feed and glossary.json.

@@ -180,6 +180,134 @@ fn sitemap(output: &Output, data: &SiteData<'_>) -> String {
     xml
 }
 
+const ATOM: &str = "http://www.w3.org/2005/Atom";
+const SITEMAP: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+
+/// What RFC 4287 requires of a feed, as far as readers rely on it. `absolute`:
+/// whether ids must be absolute IRIs (impossible when base_url has no host).
+pub fn validate_feed(xml: &str, absolute: bool) -> Vec<String> {
+    let doc = match roxmltree::Document::parse(xml) {
+        Ok(d) => d,
+        Err(e) => return vec![format!("not well-formed XML: {e}")],
+    };
+    let feed = doc.root_element();
+    if !feed.has_tag_name((ATOM, "feed")) {
+        return vec!["the root element is not an Atom <feed>".into()];
+    }
+    let mut problems = required_atom(feed, "the feed", absolute);
+    let entries: Vec<_> = feed
+        .children()
+        .filter(|n| n.has_tag_name((ATOM, "entry")))
+        .collect();
+    let feed_author = child(feed, "author").is_some();
+    for (i, entry) in entries.iter().enumerate() {
+        let what = format!("entry {}", i + 1);
+        problems.extend(required_atom(*entry, &what, absolute));
+        if !feed_author && child(*entry, "author").is_none() {
+            problems.push(format!("{what} has no <author>, and neither has the feed"));
+        }
+        if child(*entry, "content").is_none() && alternate(*entry).is_none() {
+            problems.push(format!(
+                "{what} has neither <content> nor a link rel=\"alternate\""
+            ));
+        }
+    }
+    problems
+}
+
+/// `<id>`, `<title>` and an RFC 3339 `<updated>`; the id an absolute IRI.
+fn required_atom(node: roxmltree::Node<'_, '_>, what: &str, absolute: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    for name in ["id", "title", "updated"] {
+        if child(node, name).is_none() {
+            problems.push(format!("{what} has no <{name}>"));
+        }
+    }
+    if let Some(id) = child(node, "id") {
+        if absolute && !id.contains(':') {
+            problems.push(format!("{what}'s <id> \"{id}\" is not an absolute IRI"));
+        }
+    }
+    if let Some(updated) = child(node, "updated") {
+        if !is_rfc3339(&updated) {
+            problems.push(format!(
+                "{what}'s <updated> \"{updated}\" is not an RFC 3339 date-time"
+            ));
+        }
+    }
+    problems
+}
+
+fn child(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
+    node.children()
+        .find(|n| n.has_tag_name((ATOM, name)))
+        .map(|n| n.text().unwrap_or("").trim().to_string())
+}
+
+fn alternate<'a>(node: roxmltree::Node<'a, 'a>) -> Option<&'a str> {
+    node.children()
+        .filter(|n| n.has_tag_name((ATOM, "link")))
+        .find(|n| n.attribute("rel").unwrap_or("alternate") == "alternate")
+        .and_then(|n| n.attribute("href"))
+}
+
+/// `2025-01-10T00:00:00Z` or with an offset: the shape RFC 3339 requires.
+fn is_rfc3339(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && matches!(b[10], b'T' | b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && (text.ends_with('Z') || text.ends_with('z') || text[19..].contains(['+', '-']))
+}
+
+/// The sitemap protocol: a `<urlset>` of `<url>`s, each with a `<loc>` (absolute if `absolute`).
+pub fn validate_sitemap(xml: &str, absolute: bool) -> Vec<String> {
+    let doc = match roxmltree::Document::parse(xml) {
+        Ok(d) => d,
+        Err(e) => return vec![format!("not well-formed XML: {e}")],
+    };
+    let set = doc.root_element();
+    if !set.has_tag_name((SITEMAP, "urlset")) {
+        return vec!["the root element is not a sitemap <urlset>".into()];
+    }
+    let mut problems = Vec::new();
+    let urls: Vec<_> = set
+        .children()
+        .filter(|n| n.has_tag_name((SITEMAP, "url")))
+        .collect();
+    if urls.len() > 50_000 {
+        problems.push(format!(
+            "{} URLs: a sitemap holds at most 50,000",
+            urls.len()
+        ));
+    }
+    for url in urls {
+        let loc = url
+            .children()
+            .find(|n| n.has_tag_name((SITEMAP, "loc")))
+            .and_then(|n| n.text())
+            .unwrap_or("")
+            .trim();
+        if loc.is_empty() {
+            problems.push("a <url> has no <loc>".into());
+        } else if absolute && !(loc.starts_with("https://") || loc.starts_with("http://")) {
+            problems.push(format!("<loc> \"{loc}\" is not an absolute http(s) URL"));
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +319,28 @@ mod tests {
             absolutize(html, "https://u.io/repo/articles/a/", "https://u.io"),
             "<a href=\"https://u.io/repo/articles/a/#part\">a</a><img src=\"https://u.io/repo/i.png\" alt=\"\"><a href=\"https://x.org/\">x</a><a href=\"mailto:a@b\">m</a>"
         );
+    }
+
+    #[test]
+    fn feed_validation_names_what_is_missing() {
+        let feed = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><id>/</id><updated>2025-01-01</updated><entry><title>a</title></entry></feed>";
+        let problems = validate_feed(feed, true);
+        for expected in [
+            "the feed's <id> \"/\" is not an absolute IRI",
+            "the feed's <updated> \"2025-01-01\" is not an RFC 3339 date-time",
+            "entry 1 has no <id>",
+            "entry 1 has no <updated>",
+            "entry 1 has no <author>, and neither has the feed",
+            "entry 1 has neither <content> nor a link rel=\"alternate\"",
+        ] {
+            assert!(
+                problems.iter().any(|p| p == expected),
+                "{expected} in {problems:?}"
+            );
+        }
+        assert_eq!(validate_feed("<feed>", true).len(), 1);
+        let sitemap = "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><url><loc>/a/</loc></url></urlset>";
+        assert!(validate_sitemap(sitemap, true)[0].contains("not an absolute"));
+        assert!(validate_sitemap(sitemap, false).is_empty());
     }
 }
