@@ -5,7 +5,9 @@
 //! This works on the in-memory `Output`, so `kiji check` and the tests see exactly
 //! what `kiji build` would write.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rayon::prelude::*;
 
 use scraper::{Html, Selector};
 
@@ -84,22 +86,37 @@ pub struct Site<'a> {
     base: String,
     /// `https://user.github.io`, or empty when base_url is only a path.
     origin: String,
+    /// Per HTML page: the ids fragments may point at.
     ids: HashMap<String, BTreeSet<String>>,
+    /// Per file: `(element attribute, url)` of every URL in it.
+    links: BTreeMap<String, Vec<(String, String)>>,
 }
+
+/// What one generated file holds: its ids (HTML only) and its URLs.
+type Scanned = (String, Option<BTreeSet<String>>, Vec<(String, String)>);
 
 impl<'a> Site<'a> {
     pub fn new(output: &'a Output, config: &SiteConfig) -> Self {
-        let ids = output
+        // Each page is parsed once, pages in parallel: check must stay quick on big sites.
+        let scanned: Vec<Scanned> = output
             .files
-            .iter()
-            .filter(|(p, _)| p.ends_with(".html"))
-            .map(|(p, bytes)| (p.clone(), element_ids(&String::from_utf8_lossy(bytes))))
+            .par_iter()
+            .map(|(file, bytes)| scan(file, &String::from_utf8_lossy(bytes)))
             .collect();
+        let mut ids = HashMap::new();
+        let mut links = BTreeMap::new();
+        for (file, page_ids, page_links) in scanned {
+            if let Some(page_ids) = page_ids {
+                ids.insert(file.clone(), page_ids);
+            }
+            links.insert(file, page_links);
+        }
         Site {
             output,
             base: config.base_path(),
             origin: config.origin(),
             ids,
+            links,
         }
     }
 
@@ -111,20 +128,8 @@ impl<'a> Site<'a> {
     /// Every broken link in every HTML page, CSS file, JSON-LD block, the feed and glossary.json.
     pub fn broken_links(&self) -> Vec<BrokenLink> {
         let mut broken = Vec::new();
-        for (file, bytes) in &self.output.files {
-            let text = String::from_utf8_lossy(bytes);
-            let links = if file.ends_with(".html") {
-                html_links(&text)
-            } else if file.ends_with(".css") {
-                css_links(&text)
-            } else if file.ends_with(".json") {
-                json_links(&text)
-            } else if file == "feed.xml" || file == "sitemap.xml" {
-                xml_links(&text)
-            } else {
-                Vec::new()
-            };
-            for (attribute, url) in links {
+        for (file, links) in &self.links {
+            for (attribute, url) in links.iter().cloned() {
                 let in_feed_content = file == "feed.xml" && attribute.starts_with("content");
                 let result = if in_feed_content && !self.origin.is_empty() && !is_absolute(&url) {
                     Err(LinkProblem::RelativeInFeed { url: url.clone() })
@@ -307,9 +312,25 @@ fn selector(css: &str) -> Selector {
     Selector::parse(css).expect("built-in selectors are valid")
 }
 
+fn scan(file: &str, text: &str) -> Scanned {
+    if file.ends_with(".html") {
+        let doc = Html::parse_document(text);
+        return (file.to_string(), Some(element_ids(&doc)), html_links(&doc));
+    }
+    let links = if file.ends_with(".css") {
+        css_links(text)
+    } else if file.ends_with(".json") {
+        json_links(text)
+    } else if file == "feed.xml" || file == "sitemap.xml" {
+        xml_links(text)
+    } else {
+        Vec::new()
+    };
+    (file.to_string(), None, links)
+}
+
 /// Every `id` (and legacy `<a name>`) on a page: the fragments links may point at.
-pub fn element_ids(html: &str) -> BTreeSet<String> {
-    let doc = Html::parse_document(html);
+pub fn element_ids(doc: &Html) -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
     for el in doc.select(&selector("[id], a[name]")) {
         ids.extend(el.value().id().map(String::from));
@@ -322,8 +343,7 @@ pub fn element_ids(html: &str) -> BTreeSet<String> {
 const URL_ATTRIBUTES: &[&str] = &["href", "src", "poster", "action", "data", "cite"];
 
 /// `(element attribute, url)` for every URL in an HTML page, JSON-LD included.
-pub fn html_links(html: &str) -> Vec<(String, String)> {
-    let doc = Html::parse_document(html);
+pub fn html_links(doc: &Html) -> Vec<(String, String)> {
     let mut links = Vec::new();
     for el in doc.root_element().descendent_elements() {
         let name = el.value().name();
@@ -522,7 +542,8 @@ mod tests {
             ]
         );
         let html = "<img srcset=\"a.png 1x, b.png 2x\"><script type=\"application/ld+json\">{\"url\":\"/u\",\"author\":{\"url\":\"/v\"}}</script>";
-        let mut urls: Vec<String> = html_links(html).into_iter().map(|(_, u)| u).collect();
+        let doc = Html::parse_document(html);
+        let mut urls: Vec<String> = html_links(&doc).into_iter().map(|(_, u)| u).collect();
         urls.sort();
         assert_eq!(urls, ["/u", "/v", "a.png", "b.png"]);
     }

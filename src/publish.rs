@@ -1,6 +1,6 @@
 //! Files for publishing: the Atom feed, the sitemap, robots.txt and GitHub Pages' CNAME.
 
-use crate::html::escape;
+use crate::html::escape as html_escape;
 use crate::output::Output;
 use crate::render::SiteData;
 
@@ -23,6 +23,14 @@ pub fn add_files(output: &mut Output, data: &SiteData<'_>) {
     {
         output.insert("CNAME", format!("{cname}\n"));
     }
+}
+
+/// Escapes text for XML, dropping the characters XML 1.0 forbids outright (control
+/// characters other than tab and newlines): one stray form feed would make the
+/// whole feed unreadable.
+fn escape(text: &str) -> String {
+    let allowed = |c: &char| !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
+    html_escape(&text.chars().filter(allowed).collect::<String>())
 }
 
 fn rfc3339(d: crate::date::PartialDate) -> String {
@@ -319,6 +327,13 @@ mod tests {
             absolutize(html, "https://u.io/repo/articles/a/", "https://u.io"),
             "<a href=\"https://u.io/repo/articles/a/#part\">a</a><img src=\"https://u.io/repo/i.png\" alt=\"\"><a href=\"https://x.org/\">x</a><a href=\"mailto:a@b\">m</a>"
         );
+    }
+
+    #[test]
+    fn feed_text_drops_what_xml_forbids() {
+        let feed = format!("<t>{}</t>", escape("a\u{c}b\u{1}c\td<"));
+        assert_eq!(feed, "<t>abc\td&lt;</t>");
+        assert!(roxmltree::Document::parse(&feed).is_ok());
     }
 
     #[test]
