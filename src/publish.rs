@@ -11,7 +11,7 @@ pub fn add_files(output: &mut Output, data: &SiteData<'_>) {
         "robots.txt",
         format!(
             "User-agent: *\nAllow: /\n\nSitemap: {}\n",
-            data.config.absolute_url("sitemap.xml")
+            uri_escape(&data.config.absolute_url("sitemap.xml"))
         ),
     );
     if let Some(cname) = data
@@ -31,6 +31,23 @@ pub fn add_files(output: &mut Output, data: &SiteData<'_>) {
 fn escape(text: &str) -> String {
     let allowed = |c: &char| !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
     html_escape(&text.chars().filter(allowed).collect::<String>())
+}
+
+/// The sitemap protocol wants RFC 3986 URLs: percent-encode what is not ASCII
+/// (slugs keep words of any script, e.g. `articles/日本/`).
+fn uri_escape(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        if c.is_ascii_graphic() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 fn rfc3339(d: crate::date::PartialDate) -> String {
@@ -177,7 +194,7 @@ fn sitemap(output: &Output, data: &SiteData<'_>) -> String {
         let page = path.trim_end_matches("index.html");
         xml.push_str(&format!(
             "  <url><loc>{}</loc>",
-            escape(&c.absolute_url(page))
+            escape(&uri_escape(&c.absolute_url(page)))
         ));
         if let Some(date) = lastmod.get(path) {
             xml.push_str(&format!("<lastmod>{date}</lastmod>"));
@@ -326,6 +343,14 @@ mod tests {
         assert_eq!(
             absolutize(html, "https://u.io/repo/articles/a/", "https://u.io"),
             "<a href=\"https://u.io/repo/articles/a/#part\">a</a><img src=\"https://u.io/repo/i.png\" alt=\"\"><a href=\"https://x.org/\">x</a><a href=\"mailto:a@b\">m</a>"
+        );
+    }
+
+    #[test]
+    fn sitemap_urls_are_percent_encoded() {
+        assert_eq!(
+            uri_escape("https://u.io/r/articles/日本 x/"),
+            "https://u.io/r/articles/%E6%97%A5%E6%9C%AC%20x/"
         );
     }
 

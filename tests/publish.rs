@@ -756,3 +756,28 @@ fn the_pages_workflow_is_valid_yaml_using_the_official_pages_actions() {
     assert_eq!(deploy_job["environment"]["name"], "github-pages");
     assert!(deploy_job["needs"].as_str().is_some());
 }
+
+#[test]
+fn pages_with_non_ascii_slugs_are_linked_checked_and_percent_encoded_in_the_sitemap() {
+    let site = TestSite::new();
+    site.config("title = \"T\"\nbase_url = \"https://example.github.io/kiji-demo/\"\n");
+    site.simple("日本.md", "Japan", "## 防衛\n\nText.\n");
+    site.simple("b.md", "B", "See [Japan](日本.md#防衛).\n");
+    let built = site.build();
+    assert!(built.output.get("articles/日本/index.html").is_some());
+    let diags =
+        kiji::check::run(site.root(), &site.options()).unwrap_or_else(|d| panic!("{}", d.render()));
+    assert_eq!(diags.errors().count(), 0);
+    let text = xml(&built, "sitemap.xml");
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let locs: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name((SITEMAP, "loc")))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        locs.contains(&"https://example.github.io/kiji-demo/articles/%E6%97%A5%E6%9C%AC/"),
+        "{locs:?}"
+    );
+    assert!(locs.iter().all(|l| l.is_ascii()), "{locs:?}");
+}
