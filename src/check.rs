@@ -33,7 +33,7 @@ pub fn run(root: &Path, opts: &BuildOptions) -> Result<Diagnostics, Diagnostics>
     diags.into_result()
 }
 
-/// "3 errors in content/articles/a.md" lines: the report, grouped by file.
+/// `  content/articles/a.md: 3 errors` lines: how many problems each file has.
 pub fn summary(diags: &Diagnostics) -> String {
     let mut by_file: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for d in &diags.0 {
@@ -158,7 +158,10 @@ impl Sources {
     }
 
     fn diagnostic(&self, broken: &BrokenLink, built: &Built) -> Diagnostic {
-        let served = crate::crawl::served_at(&built.config.base_path(), &broken.file);
+        let served = match broken.file.as_str() {
+            "404.html" => "the 404 page (served at any missing path)".to_string(),
+            file => crate::crawl::served_at(&built.config.base_path(), file),
+        };
         let message = format!(
             "broken link on {served} ({}): {}",
             broken.attribute, broken.problem
