@@ -533,6 +533,45 @@ mod tests {
     }
 
     #[test]
+    fn relative_links_in_feed_content_and_dangling_aria_ids_are_broken() {
+        let feed = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><content type=\"html\">&lt;a href=&quot;#part&quot;&gt;x&lt;/a&gt;&lt;a href=&quot;https://u.github.io/repo/&quot;&gt;y&lt;/a&gt;</content></entry></feed>";
+        let (out, config) = site(
+            &[
+                ("feed.xml", feed),
+                (
+                    "index.html",
+                    "<a aria-describedby=\"tip-1\">t</a><span id=\"tip-2\"></span>",
+                ),
+            ],
+            "https://u.github.io/repo/",
+        );
+        let broken = Site::new(&out, &config).broken_links();
+        let problems: Vec<(&str, &LinkProblem)> = broken
+            .iter()
+            .map(|b| (b.file.as_str(), &b.problem))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (
+                    "feed.xml",
+                    &LinkProblem::RelativeInFeed {
+                        url: "#part".into()
+                    }
+                ),
+                (
+                    "index.html",
+                    &LinkProblem::NoFragment {
+                        url: "#tip-1".into(),
+                        page: "index.html".into(),
+                        fragment: "tip-1".into()
+                    }
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn finds_links_in_css_json_ld_and_srcset() {
         assert_eq!(
             css_links("a{background:url('/i.png')} b{x:url(x.svg)}"),

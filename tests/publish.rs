@@ -522,7 +522,7 @@ fn crafted_site() -> TestSite {
     site.simple(
         "a.md",
         "A",
-        "Intro.\n\nSee [its part](/articles/b/#nope) and [gone](/articles/gone/).\n\n![map](/img/missing.png)\n\n![fine](/img/ok.png)\n\n<a href=\"/articles/b/\">raw</a>\n",
+        "Intro to AOD.\n\nSee [its part](/articles/b/#nope) and [gone](/articles/gone/).\n\n![map](/img/missing.png)\n\n![fine](/img/ok.png)\n\n<a href=\"/articles/b/\">raw</a>\n",
     );
     site.article(
         "b.md",
@@ -530,6 +530,11 @@ fn crafted_site() -> TestSite {
         "## Part\n\nBack to [a](a.md).\n",
     );
     site.file("assets/img/ok.png", "png");
+    site.term(
+        "aod.md",
+        "term = \"AOD\"",
+        "A programme.\n\nSee [the old page](/aod-old/).",
+    );
     site.file(
         "layouts/tags.html",
         "{% extends \"base.html\" %}\n{% block content %}\n<h1>Tags</h1>\n<p><a href=\"{{ url(path=\"about/\") }}\">About</a></p>\n<p><a href=\"/tags/\">all</a></p>\n{% endblock content %}\n",
@@ -575,6 +580,10 @@ fn check_finds_what_only_the_generated_html_shows_each_at_its_source_line() {
         (
             "content/articles/a.md:13:10",
             "`/articles/b/` leaves the base path /kiji-demo/",
+        ),
+        (
+            "content/glossary/aod.md:6",
+            "/kiji-demo/aod-old/` points at",
         ),
         ("layouts/tags.html:4", "/kiji-demo/about/` points at"),
         ("layouts/tags.html:5", "`/tags/` leaves the base path"),
@@ -630,6 +639,7 @@ fn check_cli_exits_1_and_groups_the_report_by_file() {
         summary,
         [
             "content/articles/a.md: 4 errors",
+            "content/glossary/aod.md: 1 error",
             "layouts/tags.html: 2 errors"
         ]
     );
