@@ -168,9 +168,14 @@ impl Sources {
         );
         let d = Diagnostic::error(message).help(help(&broken.problem));
         let needles = needles(broken.problem.url(), &built.config);
+        // Every timeline page (all events, or one tag's) renders the same event bodies.
+        let page = match broken.file.starts_with("timeline/") {
+            true => "timeline/index.html",
+            false => broken.file.as_str(),
+        };
         let candidates = self
             .pages
-            .get(&broken.file)
+            .get(page)
             .into_iter()
             .flatten()
             .chain(&self.layouts);
