@@ -791,3 +791,24 @@ fn pages_with_non_ascii_slugs_are_linked_checked_and_percent_encoded_in_the_site
     );
     assert!(locs.iter().all(|l| l.is_ascii()), "{locs:?}");
 }
+
+#[test]
+fn check_points_a_broken_link_in_an_event_at_the_timeline_file() {
+    let site = TestSite::new();
+    site.simple("a.md", "A", "Text.\n");
+    site.file(
+        "content/timeline.toml",
+        "[[events]]\ndate = \"2024\"\ntitle = \"Drill\"\ntags = [\"navy\"]\nbody = \"See [the map](/maps/drill.png).\"\n",
+    );
+    let errors = check_errors(&site);
+    // On the timeline and on its tag page: one source line, reported once.
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        has(
+            &errors,
+            "content/timeline.toml:5",
+            "/maps/drill.png` points at"
+        ),
+        "{errors:#?}"
+    );
+}
