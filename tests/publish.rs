@@ -812,3 +812,32 @@ fn check_points_a_broken_link_in_an_event_at_the_timeline_file() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn feed_holds_the_latest_articles_up_to_the_limit() {
+    let site = TestSite::new();
+    site.config("title = \"T\"\nbase_url = \"https://example.org/\"\n[feed]\nlimit = 2\n");
+    for (name, date) in [
+        ("old", "2024-01-01"),
+        ("new", "2025-03-01"),
+        ("mid", "2024-06-01"),
+    ] {
+        site.article(
+            &format!("{name}.md"),
+            &format!("title = \"{name}\"\ndate = {date}"),
+            "Text.\n",
+        );
+    }
+    let built = site.build();
+    let text = xml(&built, "feed.xml");
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let titles: Vec<String> = atom(doc.root_element(), "entry")
+        .into_iter()
+        .map(|e| atom_text(e, "title"))
+        .collect();
+    assert_eq!(titles, ["new", "mid"]);
+    assert_eq!(
+        atom_text(doc.root_element(), "updated"),
+        "2025-03-01T00:00:00Z"
+    );
+}
