@@ -220,10 +220,10 @@ impl<'a> Site<'a> {
         };
         let path = rest.split(['?']).next().unwrap_or("");
         let joined = if path.is_empty() {
-            match fragment {
-                Some(fragment) if rest.is_empty() => return Target::SameDocument { fragment },
-                _ => from.to_string(),
-            }
+            // `""`, `?q` and `#f` all stay on the document itself.
+            return Target::SameDocument {
+                fragment: fragment.unwrap_or_default(),
+            };
         } else if path.starts_with('/') {
             path.to_string()
         } else {
@@ -494,6 +494,8 @@ mod tests {
             "https://elsewhere.org/x",
             "mailto:a@b.c",
             "#top",
+            "",
+            "?page=2",
         ] {
             assert_eq!(s.check(from, ok), Ok(()), "{ok}");
         }
