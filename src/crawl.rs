@@ -207,16 +207,14 @@ impl<'a> Site<'a> {
 
     fn target(&self, from: &str, url: &str) -> Target {
         let url = url.trim();
-        let on_host = if let Some(rest) = strip_origin(url, &self.origin) {
-            rest
-        } else if has_scheme(url) || url.starts_with("//") {
-            return Target::External;
-        } else {
-            url
+        let on_host = match strip_origin(url, &self.origin) {
+            Some(rest) => rest,
+            None if is_absolute(url) => return Target::External,
+            None => url.to_string(),
         };
         let (rest, fragment) = match on_host.split_once('#') {
             Some((r, f)) => (r, Some(percent_decode(f))),
-            None => (on_host, None),
+            None => (on_host.as_str(), None),
         };
         let path = rest.split(['?']).next().unwrap_or("");
         let joined = if path.is_empty() {
@@ -236,15 +234,15 @@ impl<'a> Site<'a> {
     }
 }
 
-/// `https://host/x` → `/x` when `origin` is `https://host`.
-fn strip_origin<'u>(url: &'u str, origin: &str) -> Option<&'u str> {
+/// `https://host/x` → `/x` when `origin` is `https://host` (and `https://host#f` → `/#f`).
+fn strip_origin(url: &str, origin: &str) -> Option<String> {
     if origin.is_empty() {
         return None;
     }
     let rest = url.strip_prefix(origin)?;
     match rest.chars().next() {
-        None => Some("/"),
-        Some('/' | '#' | '?') => Some(rest),
+        None | Some('#' | '?') => Some(format!("/{rest}")),
+        Some('/') => Some(rest.to_string()),
         Some(_) => None,
     }
 }
@@ -489,6 +487,7 @@ mod tests {
             "#part",
             "/repo/articles/a/#part",
             "https://u.github.io/repo/articles/a/",
+            "https://u.github.io/repo#top-news",
             "/repo",
             "/repo/articles/a",
             "https://elsewhere.org/x",
