@@ -6,6 +6,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::OnceLock;
 
 use common::*;
 use kiji::{BuildOptions, Built};
@@ -13,6 +14,12 @@ use scraper::Html;
 
 const PROJECT_URL: &str = "https://example.github.io/kiji-demo/";
 const DOMAIN_URL: &str = "https://notes.example.org/";
+
+/// The bundled publication under the project subpath, built once for every test.
+fn project() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| bundled(PROJECT_URL))
+}
 
 /// The bundled publication, built in memory at `base_url`.
 fn bundled(base_url: &str) -> Built {
@@ -168,9 +175,9 @@ fn every_link_resolves_at_a_domain_root() {
 
 #[test]
 fn no_root_absolute_link_escapes_the_subpath() {
-    let built = bundled(PROJECT_URL);
+    let built = project();
     for file in built.output.files.keys().filter(|f| f.ends_with(".html")) {
-        let doc = html_of(&built, file);
+        let doc = html_of(built, file);
         for attr in ["href", "src"] {
             for url in attrs(&doc, &format!("[{attr}]"), attr) {
                 let escapes = (url.starts_with('/') && !url.starts_with("/kiji-demo/"))
@@ -185,7 +192,7 @@ fn no_root_absolute_link_escapes_the_subpath() {
 #[test]
 fn base_url_without_trailing_slash_as_configure_pages_gives_it() {
     // actions/configure-pages outputs `https://user.github.io/repo`, no trailing slash.
-    let with = bundled(PROJECT_URL);
+    let with = project();
     let without = bundled(PROJECT_URL.trim_end_matches('/'));
     assert_eq!(
         with.output.changed_paths(&without.output),
@@ -250,8 +257,8 @@ fn is_rfc3339(s: &str) -> bool {
 
 #[test]
 fn feed_is_valid_atom_with_ids_dates_authors_and_full_content() {
-    let built = bundled(PROJECT_URL);
-    let text = xml(&built, "feed.xml");
+    let built = project();
+    let text = xml(built, "feed.xml");
     let doc = roxmltree::Document::parse(&text).expect("feed.xml is well-formed XML");
     let feed = doc.root_element();
     assert!(feed.has_tag_name((ATOM, "feed")));
@@ -291,7 +298,7 @@ fn feed_is_valid_atom_with_ids_dates_authors_and_full_content() {
         assert_eq!(content.attribute("type"), Some("html"));
         let body = Html::parse_fragment(content.text().unwrap());
         let page_path = id.strip_prefix(PROJECT_URL).unwrap();
-        let page = common::page(&built, page_path);
+        let page = common::page(built, page_path);
         assert_eq!(
             select(&body, "p").len(),
             select(&page, ".prose p").len(),
@@ -309,8 +316,8 @@ const SITEMAP: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 
 #[test]
 fn sitemap_lists_every_page_and_robots_points_at_it() {
-    let built = bundled(PROJECT_URL);
-    let text = xml(&built, "sitemap.xml");
+    let built = project();
+    let text = xml(built, "sitemap.xml");
     let doc = roxmltree::Document::parse(&text).expect("sitemap.xml is well-formed XML");
     assert!(doc.root_element().has_tag_name((SITEMAP, "urlset")));
     let locs: BTreeSet<String> = doc
@@ -336,7 +343,7 @@ fn sitemap_lists_every_page_and_robots_points_at_it() {
     assert!(locs.len() > 20);
     assert!(!locs.iter().any(|l| l.contains("404")));
 
-    let robots = xml(&built, "robots.txt");
+    let robots = xml(built, "robots.txt");
     let sitemap_lines: Vec<&str> = robots
         .lines()
         .filter_map(|l| l.strip_prefix("Sitemap: "))
@@ -346,9 +353,9 @@ fn sitemap_lists_every_page_and_robots_points_at_it() {
 
 #[test]
 fn the_404_page_links_resolve_from_a_nested_missing_path() {
-    let built = bundled(PROJECT_URL);
-    let served = Served::new(&built, PROJECT_URL);
-    let doc = html_of(&built, "404.html");
+    let built = project();
+    let served = Served::new(built, PROJECT_URL);
+    let doc = html_of(built, "404.html");
     let mut checked = 0;
     for attr in ["href", "src"] {
         for url in attrs(&doc, &format!("[{attr}]"), attr) {
@@ -373,7 +380,7 @@ fn the_404_page_links_resolve_from_a_nested_missing_path() {
 
 #[test]
 fn github_pages_files_nojekyll_and_cname() {
-    let built = bundled(PROJECT_URL);
+    let built = project();
     assert_eq!(built.output.get(".nojekyll"), Some(&b""[..]));
     assert_eq!(built.output.get("CNAME"), None, "no cname configured");
     let site = TestSite::new();
@@ -387,14 +394,14 @@ fn github_pages_files_nojekyll_and_cname() {
 
 #[test]
 fn every_page_has_lang_canonical_description_and_social_meta() {
-    let built = bundled(PROJECT_URL);
+    let built = project();
     for file in built
         .output
         .files
         .keys()
         .filter(|f| f.ends_with("index.html"))
     {
-        let doc = html_of(&built, file);
+        let doc = html_of(built, file);
         let url = format!("{PROJECT_URL}{}", file.trim_end_matches("index.html"));
         assert_eq!(attrs(&doc, "html", "lang"), ["en"], "{file}");
         assert_eq!(
@@ -439,7 +446,7 @@ fn json_ld(doc: &Html) -> Vec<serde_json::Value> {
 
 #[test]
 fn article_pages_carry_json_ld_article() {
-    let built = bundled(PROJECT_URL);
+    let built = project();
     let articles: Vec<&String> = built
         .output
         .files
@@ -448,7 +455,7 @@ fn article_pages_carry_json_ld_article() {
         .collect();
     assert_eq!(articles.len(), built.stats.articles);
     for file in articles {
-        let doc = html_of(&built, file);
+        let doc = html_of(built, file);
         let ld = json_ld(&doc);
         assert_eq!(ld.len(), 1, "{file}");
         let a = &ld[0];
@@ -486,10 +493,10 @@ fn json_urls(v: &serde_json::Value, out: &mut Vec<String>) {
 
 #[test]
 fn json_ld_glossary_json_and_calendar_stay_under_the_base_url() {
-    let built = bundled(PROJECT_URL);
+    let built = project();
     let mut urls = Vec::new();
     for file in built.output.files.keys().filter(|f| f.ends_with(".html")) {
-        for ld in json_ld(&html_of(&built, file)) {
+        for ld in json_ld(&html_of(built, file)) {
             json_urls(&ld, &mut urls);
         }
     }
@@ -497,14 +504,14 @@ fn json_ld_glossary_json_and_calendar_stay_under_the_base_url() {
         serde_json::from_slice(built.output.get("glossary.json").unwrap()).unwrap();
     json_urls(&glossary, &mut urls);
     // RFC 5545 folds long lines: CRLF + space continues the previous line.
-    let ics = xml(&built, "timeline.ics").replace("\r\n ", "");
+    let ics = xml(built, "timeline.ics").replace("\r\n ", "");
     urls.extend(
         ics.lines()
             .filter_map(|l| l.strip_prefix("URL:"))
             .map(String::from),
     );
     assert!(urls.len() > 50, "{}", urls.len());
-    let served = Served::new(&built, PROJECT_URL);
+    let served = Served::new(built, PROJECT_URL);
     for url in &urls {
         assert!(url.starts_with(PROJECT_URL), "{url}");
         served
