@@ -27,7 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Build the site into public/ (or --output); the previous output is kept if anything fails.
     Build(BuildArgs),
-    /// Build in memory and report every problem, writing nothing. Exits 1 on any error.
+    /// Build in memory, then crawl every link, fragment and image as served under the
+    /// base path and validate the feed and sitemap; writes nothing. Exits 1 on any error.
     Check(CheckArgs),
     /// Create a new article with its front matter filled in.
     New(NewArgs),
