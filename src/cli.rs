@@ -27,8 +27,12 @@ pub struct Cli {
 pub enum Command {
     /// Build the site into public/ (or --output); the previous output is kept if anything fails.
     Build(BuildArgs),
-    /// Build in memory, then crawl every link, fragment and image as served under the
-    /// base path and validate the feed and sitemap; writes nothing. Exits 1 on any error.
+    /// Build in memory and check every link; writes nothing. Exits 1 on any error.
+    ///
+    /// After everything a build verifies, crawls the generated HTML as served under the
+    /// base path: every link, #fragment, image and asset must resolve, and no link may
+    /// leave the base path. feed.xml and sitemap.xml must be valid. Errors name the
+    /// Markdown or template line that wrote the link.
     Check(CheckArgs),
     /// Create a new article with its front matter filled in.
     New(NewArgs),
