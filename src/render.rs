@@ -90,7 +90,8 @@ pub struct ArticleSummary {
 struct SiteView<'a> {
     title: &'a str,
     description: &'a str,
-    base_url: &'a str,
+    /// Always ending in `/`, however site.toml or --base-url spelled it.
+    base_url: String,
     base_path: String,
     language: &'a str,
     author: &'a str,
@@ -419,7 +420,7 @@ impl<'a> Prepared<'a> {
         SiteView {
             title: &c.title,
             description: &c.description,
-            base_url: &c.base_url,
+            base_url: c.absolute_url(""),
             base_path: self.base.clone(),
             language: &c.language,
             author: &c.author,

@@ -848,3 +848,22 @@ fn feed_holds_the_latest_articles_up_to_the_limit() {
         "2025-03-01T00:00:00Z"
     );
 }
+
+#[test]
+fn templates_see_base_url_with_its_slash_and_url_never_doubles_the_base() {
+    let site = TestSite::new();
+    site.config("title = \"T\"\nbase_url = \"https://u.github.io/proj\"\n");
+    site.article(
+        "a.md",
+        "title = \"A\"\ndate = 2025-01-10\ntags = [\"x\"]",
+        "Text.\n",
+    );
+    site.file(
+        "layouts/tags.html",
+        "{% extends \"base.html\" %}{% block content %}<a id=\"home\" href=\"{{ site.base_url }}\">h</a>{% for t in tags %}<a class=\"t\" href=\"{{ t.url | url }}\">{{ t.name }}</a>{% endfor %}{% endblock content %}",
+    );
+    let built = site.build();
+    let doc = page(&built, "tags/");
+    assert_eq!(attrs(&doc, "#home", "href"), ["https://u.github.io/proj/"]);
+    assert_eq!(attrs(&doc, "a.t", "href"), ["/proj/tags/x/"]);
+}
