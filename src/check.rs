@@ -1,36 +1,295 @@
-//! `kiji check`: everything a build verifies, plus hints for editors.
+//! `kiji check`: everything a build verifies, then the generated site itself —
+//! every link crawled as served under the base path, the feed and sitemap
+//! validated — plus hints for editors. Problems point at the Markdown or template
+//! line that wrote the link when it can be found.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
+use crate::content::Content;
+use crate::crawl::{BrokenLink, LinkProblem, Site};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::site::{self, BuildOptions};
+use crate::site::{self, BuildOptions, Built};
 
 pub fn run(root: &Path, opts: &BuildOptions) -> Result<Diagnostics, Diagnostics> {
     let built = site::build(root, opts)?;
-    let mut diags = built.warnings;
-    diags.extend(editor_hints(root, opts));
+    let sources = Sources::load(root, &built, opts);
+    let mut diags = built.warnings.clone();
+    diags.extend(base_url_hints(&built));
+    diags.extend(published_files(&built));
+    let site = Site::new(&built.output, &built.config);
+    let mut seen = BTreeSet::new();
+    for broken in site.broken_links() {
+        let d = sources.diagnostic(&broken, &built);
+        // A broken link in an article is broken in its feed entry too: say it once.
+        if d.line.is_none() || seen.insert((d.file.clone(), d.line, d.column)) {
+            diags.push(d);
+        }
+    }
+    if let Some(content) = &sources.content {
+        diags.extend(editor_hints(content));
+    }
     diags.into_result()
 }
 
-/// Glossary terms no article mentions, and acronyms used in 2+ articles without an entry.
-fn editor_hints(root: &Path, opts: &BuildOptions) -> Diagnostics {
+/// `  content/articles/a.md: 3 errors` lines: how many problems each file has.
+pub fn summary(diags: &Diagnostics) -> String {
+    let mut by_file: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for d in &diags.0 {
+        let entry = by_file
+            .entry(d.file.as_deref().unwrap_or("(site)"))
+            .or_default();
+        if d.is_error() {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
+        }
+    }
+    by_file
+        .iter()
+        .map(|(file, (errors, warnings))| format!("  {file}: {}", counts(*errors, *warnings)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn counts(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (e, 0) => plural(e, "error"),
+        (0, w) => plural(w, "warning"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+/// Label for a generated file that no source can be pinned to.
+fn generated(file: &str) -> String {
+    format!("(generated) {file}")
+}
+
+/// Feed ids, sitemap entries, robots.txt and canonical links must be absolute URLs.
+fn base_url_hints(built: &Built) -> Diagnostics {
+    let config = &built.config;
+    if !config.origin().is_empty() {
+        return Diagnostics::new();
+    }
+    Diagnostic::warning(format!(
+        "base_url \"{}\" is only a path: feed.xml, sitemap.xml, robots.txt and canonical links need absolute URLs",
+        config.base_url
+    ))
+    .in_file(crate::config::CONFIG_FILE)
+    .help("set base_url = \"https://user.github.io/repo/\" in site.toml, or pass --base-url (the GitHub Pages workflow does)")
+    .into()
+}
+
+/// The feed and sitemap parse as XML and carry the elements readers and crawlers require.
+fn published_files(built: &Built) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    let Ok((sources, _)) = crate::source::load_all(root) else {
-        return diags;
+    // Without a host, absolute URLs are impossible: base_url_hints says so once.
+    let absolute = !built.config.origin().is_empty();
+    type Validator = fn(&str, bool) -> Vec<String>;
+    let checks: [(&str, Validator); 2] = [
+        ("feed.xml", crate::publish::validate_feed),
+        ("sitemap.xml", crate::publish::validate_sitemap),
+    ];
+    for (file, validate) in checks {
+        let Some(bytes) = built.output.get(file) else {
+            continue;
+        };
+        for problem in validate(&String::from_utf8_lossy(bytes), absolute) {
+            diags.push(
+                Diagnostic::error(format!("{file}: {problem}"))
+                    .in_file(generated(file))
+                    .help("feed.xml and sitemap.xml are written by kiji; if a custom template or setting did not cause this, report it as a bug"),
+            );
+        }
+    }
+    diags
+}
+
+/// A text a link may have been written in: Markdown or a template.
+struct SourceText {
+    file: String,
+    text: Arc<str>,
+    markdown: bool,
+}
+
+/// The sources behind the generated files, to point a broken link at its line.
+struct Sources {
+    content: Option<Content>,
+    /// Output file → the content files rendered into it.
+    pages: BTreeMap<String, Vec<SourceText>>,
+    /// The site's own templates (`layouts/`): the built-in ones are tested.
+    layouts: Vec<SourceText>,
+}
+
+impl Sources {
+    fn load(root: &Path, built: &Built, opts: &BuildOptions) -> Sources {
+        let content = crate::source::load_all(root).ok().and_then(|(sources, _)| {
+            crate::content::parse_all(
+                &sources,
+                &built.config,
+                &crate::content::ParseOptions {
+                    drafts: opts.drafts,
+                },
+            )
+            .ok()
+            .map(|(c, _)| c)
+        });
+        let layouts = crate::theme::Theme::load(root, &built.config.base_path())
+            .map(|t| {
+                t.templates
+                    .into_values()
+                    .filter(|t| t.overridden)
+                    .map(|t| SourceText {
+                        file: t.file,
+                        text: t.text,
+                        markdown: false,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let pages = content.as_ref().map(page_sources).unwrap_or_default();
+        Sources {
+            content,
+            pages,
+            layouts,
+        }
+    }
+
+    fn diagnostic(&self, broken: &BrokenLink, built: &Built) -> Diagnostic {
+        let served = match broken.file.as_str() {
+            "404.html" => "the 404 page (served at any missing path)".to_string(),
+            file => crate::crawl::served_at(&built.config.base_path(), file),
+        };
+        let message = format!(
+            "broken link on {served} ({}): {}",
+            broken.attribute, broken.problem
+        );
+        let d = Diagnostic::error(message).help(help(&broken.problem));
+        let needles = needles(broken.problem.url(), &built.config);
+        // Every timeline page (all events, or one tag's) renders the same event bodies.
+        let page = match broken.file.starts_with("timeline/") {
+            true => "timeline/index.html",
+            false => broken.file.as_str(),
+        };
+        let candidates = self
+            .pages
+            .get(page)
+            .into_iter()
+            .flatten()
+            .chain(&self.layouts);
+        for source in candidates {
+            if let Some(span) = find_link(source, &needles) {
+                return d.in_file(&source.file).at_span(&source.text, span);
+            }
+        }
+        d.in_file(generated(&broken.file))
+    }
+}
+
+/// Which content files are rendered into which generated file.
+fn page_sources(content: &Content) -> BTreeMap<String, Vec<SourceText>> {
+    let text = |origin: &crate::content::Origin| SourceText {
+        file: origin.file.clone(),
+        text: origin.text.clone(),
+        markdown: true,
     };
-    let Ok(config) = crate::config::SiteConfig::load(root) else {
-        return diags;
-    };
-    let Ok((content, _)) = crate::content::parse_all(
-        &sources,
-        &config,
-        &crate::content::ParseOptions {
-            drafts: opts.drafts,
-        },
-    ) else {
-        return diags;
-    };
+    let mut pages: BTreeMap<String, Vec<SourceText>> = BTreeMap::new();
+    for a in &content.articles {
+        pages
+            .entry(format!("{}index.html", a.path()))
+            .or_default()
+            .push(text(&a.origin));
+        // Event bodies written in an article appear on the timeline pages.
+        pages
+            .entry("timeline/index.html".into())
+            .or_default()
+            .push(text(&a.origin));
+        pages
+            .entry("feed.xml".into())
+            .or_default()
+            .push(text(&a.origin));
+    }
+    for t in &content.terms {
+        pages
+            .entry("glossary/index.html".into())
+            .or_default()
+            .push(text(&t.origin));
+    }
+    for e in &content.timeline {
+        pages
+            .entry("timeline/index.html".into())
+            .or_default()
+            .push(text(&e.origin));
+    }
+    pages
+}
+
+/// The forms a link may have had in its source: as generated, without the
+/// origin or base path (kiji adds those), and as a template `url(path=…)` argument.
+fn needles(url: &str, config: &crate::config::SiteConfig) -> Vec<String> {
+    let mut out = vec![url.to_string()];
+    let no_origin = url.strip_prefix(&config.origin()).unwrap_or(url);
+    out.push(no_origin.to_string());
+    let base = config.base_path();
+    if let Some(rest) = no_origin.strip_prefix(&base) {
+        out.push(format!("/{rest}"));
+        out.push(rest.to_string());
+    }
+    if let Some((_, fragment)) = url.split_once('#') {
+        out.push(format!("#{fragment}"));
+        out.push(format!("\"{fragment}\""));
+    }
+    out.retain(|n| n.len() >= 2);
+    out.dedup();
+    out
+}
+
+/// Where a link was written: in Markdown `](url` is the link itself; elsewhere
+/// the quoted attribute value, then any mention. Earlier needles and patterns win.
+fn find_link(source: &SourceText, needles: &[String]) -> Option<std::ops::Range<usize>> {
+    let text = source.text.as_ref();
+    for n in needles {
+        let mut patterns = Vec::new();
+        if source.markdown {
+            patterns.push((format!("]({n}"), 2));
+            patterns.push((format!("]: {n}"), 3));
+        }
+        patterns.push((format!("\"{n}"), 1));
+        patterns.push((format!("'{n}"), 1));
+        patterns.push((n.clone(), 0));
+        for (pattern, skip) in patterns {
+            if let Some(at) = find_whole(text, &pattern) {
+                return Some(at + skip..at + pattern.len());
+            }
+        }
+    }
+    None
+}
+
+/// The first match of `pattern` not followed by more URL (so `/a/` does not match `/a/#b`).
+fn find_whole(text: &str, pattern: &str) -> Option<usize> {
+    text.match_indices(pattern).map(|(i, _)| i).find(|&i| {
+        text[i + pattern.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !(c.is_alphanumeric() || "/#?.-_%~=&+".contains(c)))
+    })
+}
+
+fn help(problem: &LinkProblem) -> &'static str {
+    match problem {
+        LinkProblem::EscapesBase { .. } => "write site links without the base path — `/images/map.png` in Markdown, `{{ url(path=\"images/map.png\") }}` in templates — and kiji adds it",
+        LinkProblem::Missing { .. } => "put the file in assets/ (served from the site root: link assets/img/a.png as /img/a.png) or fix the link",
+        LinkProblem::NoFragment { .. } => "link to an id the target page has (a heading's id is its text in lower case, with hyphens for spaces)",
+        LinkProblem::RelativeInFeed { .. } => "make the link absolute, or start it with / so kiji can",
+    }
+}
+
+/// Glossary terms no article mentions, and acronyms used in 2+ articles without an entry.
+fn editor_hints(content: &Content) -> Diagnostics {
+    let mut diags = Diagnostics::new();
     let known: BTreeSet<String> = content
         .terms
         .iter()

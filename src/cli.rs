@@ -27,7 +27,12 @@ pub struct Cli {
 pub enum Command {
     /// Build the site into public/ (or --output); the previous output is kept if anything fails.
     Build(BuildArgs),
-    /// Build in memory and report every problem, writing nothing. Exits 1 on any error.
+    /// Build in memory and check every link; writes nothing. Exits 1 on any error.
+    ///
+    /// After everything a build verifies, crawls the generated HTML as served under the
+    /// base path: every link, #fragment, image and asset must resolve, and no link may
+    /// leave the base path. feed.xml and sitemap.xml must be valid. Errors name the
+    /// Markdown or template line that wrote the link.
     Check(CheckArgs),
     /// Create a new article with its front matter filled in.
     New(NewArgs),
@@ -163,11 +168,25 @@ fn warnings_suffix(w: &Diagnostics) -> String {
 fn check(root: &Path, args: &CheckArgs) -> ExitCode {
     match crate::check::run(root, &args.common.options()) {
         Ok(warnings) => {
+            let warnings = warnings.sorted();
             report(&warnings);
+            if !warnings.is_empty() {
+                eprintln!("by file:\n{}", crate::check::summary(&warnings));
+            }
             eprintln!("check passed{}", warnings_suffix(&warnings));
             ExitCode::SUCCESS
         }
-        Err(diags) => failed(&diags.sorted(), "check"),
+        Err(diags) => {
+            let diags = diags.sorted();
+            report(&diags);
+            eprintln!("by file:\n{}", crate::check::summary(&diags));
+            let errors = diags.errors().count();
+            eprintln!(
+                "check failed with {errors} error{}",
+                if errors == 1 { "" } else { "s" }
+            );
+            ExitCode::FAILURE
+        }
     }
 }
 

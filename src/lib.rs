@@ -12,6 +12,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod crawl;
 pub mod date;
 pub mod diag;
 pub mod frontmatter;

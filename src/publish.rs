@@ -1,6 +1,6 @@
 //! Files for publishing: the Atom feed, the sitemap, robots.txt and GitHub Pages' CNAME.
 
-use crate::html::escape;
+use crate::html::escape as html_escape;
 use crate::output::Output;
 use crate::render::SiteData;
 
@@ -11,7 +11,7 @@ pub fn add_files(output: &mut Output, data: &SiteData<'_>) {
         "robots.txt",
         format!(
             "User-agent: *\nAllow: /\n\nSitemap: {}\n",
-            data.config.absolute_url("sitemap.xml")
+            uri_escape(&data.config.absolute_url("sitemap.xml"))
         ),
     );
     if let Some(cname) = data
@@ -23,6 +23,31 @@ pub fn add_files(output: &mut Output, data: &SiteData<'_>) {
     {
         output.insert("CNAME", format!("{cname}\n"));
     }
+}
+
+/// Escapes text for XML, dropping the characters XML 1.0 forbids outright (control
+/// characters other than tab and newlines): one stray form feed would make the
+/// whole feed unreadable.
+fn escape(text: &str) -> String {
+    let allowed = |c: &char| !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
+    html_escape(&text.chars().filter(allowed).collect::<String>())
+}
+
+/// The sitemap protocol wants RFC 3986 URLs: percent-encode what is not ASCII
+/// (slugs keep words of any script, e.g. `articles/日本/`).
+fn uri_escape(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        if c.is_ascii_graphic() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 fn rfc3339(d: crate::date::PartialDate) -> String {
@@ -68,7 +93,10 @@ fn feed(data: &SiteData<'_>) -> String {
             &c.author
         })
     ));
-    xml.push_str("  <generator uri=\"https://github.com/\">kiji</generator>\n");
+    xml.push_str(&format!(
+        "  <generator version=\"{}\">kiji</generator>\n",
+        env!("CARGO_PKG_VERSION")
+    ));
     for (a, r) in articles.iter().zip(data.articles).take(c.feed.limit) {
         let url = c.absolute_url(&a.path());
         xml.push_str("  <entry>\n");
@@ -99,7 +127,7 @@ fn feed(data: &SiteData<'_>) -> String {
         if let Some(summary) = &a.summary {
             xml.push_str(&format!("    <summary>{}</summary>\n", escape(summary)));
         }
-        let content = absolutize(&crate::ical::strip_tips(&r.html), &c.origin());
+        let content = absolutize(&crate::ical::strip_tips(&r.html), &url, &c.origin());
         xml.push_str(&format!(
             "    <content type=\"html\">{}</content>\n",
             escape(&content)
@@ -110,13 +138,42 @@ fn feed(data: &SiteData<'_>) -> String {
     xml
 }
 
-/// Feed readers resolve links against the feed, not the page: make site links absolute.
-fn absolutize(html: &str, origin: &str) -> String {
+/// Feed readers show an entry out of the page's context and resolve relative links
+/// against the feed (or not at all): make every link in it absolute.
+/// `page_url` is the entry's absolute URL; without an origin nothing can be absolute.
+fn absolutize(html: &str, page_url: &str, origin: &str) -> String {
     if origin.is_empty() {
         return html.to_string();
     }
-    html.replace("href=\"/", &format!("href=\"{origin}/"))
-        .replace("src=\"/", &format!("src=\"{origin}/"))
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(at) = [" href=\"", " src=\""]
+        .iter()
+        .filter_map(|attr| rest.find(attr).map(|i| i + attr.len()))
+        .min()
+    {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest.find('"').unwrap_or(rest.len());
+        out.push_str(&absolute_link(&rest[..end], page_url, origin));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn absolute_link(url: &str, page_url: &str, origin: &str) -> String {
+    let has_scheme = url
+        .split_once(':')
+        .is_some_and(|(s, _)| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()));
+    if has_scheme || url.starts_with("//") {
+        url.to_string()
+    } else if url.starts_with('/') {
+        format!("{origin}{url}")
+    } else {
+        // `#part` and `img.png` are relative to the article page (a folder URL).
+        format!("{page_url}{url}")
+    }
 }
 
 fn sitemap(output: &Output, data: &SiteData<'_>) -> String {
@@ -137,7 +194,7 @@ fn sitemap(output: &Output, data: &SiteData<'_>) -> String {
         let page = path.trim_end_matches("index.html");
         xml.push_str(&format!(
             "  <url><loc>{}</loc>",
-            escape(&c.absolute_url(page))
+            escape(&uri_escape(&c.absolute_url(page)))
         ));
         if let Some(date) = lastmod.get(path) {
             xml.push_str(&format!("<lastmod>{date}</lastmod>"));
@@ -146,4 +203,184 @@ fn sitemap(output: &Output, data: &SiteData<'_>) -> String {
     }
     xml.push_str("</urlset>\n");
     xml
+}
+
+const ATOM: &str = "http://www.w3.org/2005/Atom";
+const SITEMAP: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+
+/// What RFC 4287 requires of a feed, as far as readers rely on it. `absolute`:
+/// whether ids must be absolute IRIs (impossible when base_url has no host).
+pub fn validate_feed(xml: &str, absolute: bool) -> Vec<String> {
+    let doc = match roxmltree::Document::parse(xml) {
+        Ok(d) => d,
+        Err(e) => return vec![format!("not well-formed XML: {e}")],
+    };
+    let feed = doc.root_element();
+    if !feed.has_tag_name((ATOM, "feed")) {
+        return vec!["the root element is not an Atom <feed>".into()];
+    }
+    let mut problems = required_atom(feed, "the feed", absolute);
+    let entries: Vec<_> = feed
+        .children()
+        .filter(|n| n.has_tag_name((ATOM, "entry")))
+        .collect();
+    let feed_author = child(feed, "author").is_some();
+    for (i, entry) in entries.iter().enumerate() {
+        let what = format!("entry {}", i + 1);
+        problems.extend(required_atom(*entry, &what, absolute));
+        if !feed_author && child(*entry, "author").is_none() {
+            problems.push(format!("{what} has no <author>, and neither has the feed"));
+        }
+        if child(*entry, "content").is_none() && alternate(*entry).is_none() {
+            problems.push(format!(
+                "{what} has neither <content> nor a link rel=\"alternate\""
+            ));
+        }
+    }
+    problems
+}
+
+/// `<id>`, `<title>` and an RFC 3339 `<updated>`; the id an absolute IRI.
+fn required_atom(node: roxmltree::Node<'_, '_>, what: &str, absolute: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    for name in ["id", "title", "updated"] {
+        if child(node, name).is_none() {
+            problems.push(format!("{what} has no <{name}>"));
+        }
+    }
+    if let Some(id) = child(node, "id") {
+        if absolute && !id.contains(':') {
+            problems.push(format!("{what}'s <id> \"{id}\" is not an absolute IRI"));
+        }
+    }
+    if let Some(updated) = child(node, "updated") {
+        if !is_rfc3339(&updated) {
+            problems.push(format!(
+                "{what}'s <updated> \"{updated}\" is not an RFC 3339 date-time"
+            ));
+        }
+    }
+    problems
+}
+
+fn child(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
+    node.children()
+        .find(|n| n.has_tag_name((ATOM, name)))
+        .map(|n| n.text().unwrap_or("").trim().to_string())
+}
+
+fn alternate<'a>(node: roxmltree::Node<'a, 'a>) -> Option<&'a str> {
+    node.children()
+        .filter(|n| n.has_tag_name((ATOM, "link")))
+        .find(|n| n.attribute("rel").unwrap_or("alternate") == "alternate")
+        .and_then(|n| n.attribute("href"))
+}
+
+/// `2025-01-10T00:00:00Z` or with an offset: the shape RFC 3339 requires.
+fn is_rfc3339(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && matches!(b[10], b'T' | b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && (text.ends_with('Z') || text.ends_with('z') || text[19..].contains(['+', '-']))
+}
+
+/// The sitemap protocol: a `<urlset>` of `<url>`s, each with a `<loc>` (absolute if `absolute`).
+pub fn validate_sitemap(xml: &str, absolute: bool) -> Vec<String> {
+    let doc = match roxmltree::Document::parse(xml) {
+        Ok(d) => d,
+        Err(e) => return vec![format!("not well-formed XML: {e}")],
+    };
+    let set = doc.root_element();
+    if !set.has_tag_name((SITEMAP, "urlset")) {
+        return vec!["the root element is not a sitemap <urlset>".into()];
+    }
+    let mut problems = Vec::new();
+    let urls: Vec<_> = set
+        .children()
+        .filter(|n| n.has_tag_name((SITEMAP, "url")))
+        .collect();
+    if urls.len() > 50_000 {
+        problems.push(format!(
+            "{} URLs: a sitemap holds at most 50,000",
+            urls.len()
+        ));
+    }
+    for url in urls {
+        let loc = url
+            .children()
+            .find(|n| n.has_tag_name((SITEMAP, "loc")))
+            .and_then(|n| n.text())
+            .unwrap_or("")
+            .trim();
+        if loc.is_empty() {
+            problems.push("a <url> has no <loc>".into());
+        } else if absolute && !(loc.starts_with("https://") || loc.starts_with("http://")) {
+            problems.push(format!("<loc> \"{loc}\" is not an absolute http(s) URL"));
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_content_links_become_absolute() {
+        let html = "<a href=\"#part\">a</a><img src=\"/repo/i.png\" alt=\"\"><a href=\"https://x.org/\">x</a><a href=\"mailto:a@b\">m</a>";
+        assert_eq!(
+            absolutize(html, "https://u.io/repo/articles/a/", "https://u.io"),
+            "<a href=\"https://u.io/repo/articles/a/#part\">a</a><img src=\"https://u.io/repo/i.png\" alt=\"\"><a href=\"https://x.org/\">x</a><a href=\"mailto:a@b\">m</a>"
+        );
+    }
+
+    #[test]
+    fn sitemap_urls_are_percent_encoded() {
+        assert_eq!(
+            uri_escape("https://u.io/r/articles/日本 x/"),
+            "https://u.io/r/articles/%E6%97%A5%E6%9C%AC%20x/"
+        );
+    }
+
+    #[test]
+    fn feed_text_drops_what_xml_forbids() {
+        let feed = format!("<t>{}</t>", escape("a\u{c}b\u{1}c\td<"));
+        assert_eq!(feed, "<t>abc\td&lt;</t>");
+        assert!(roxmltree::Document::parse(&feed).is_ok());
+    }
+
+    #[test]
+    fn feed_validation_names_what_is_missing() {
+        let feed = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><id>/</id><updated>2025-01-01</updated><entry><title>a</title></entry></feed>";
+        let problems = validate_feed(feed, true);
+        for expected in [
+            "the feed's <id> \"/\" is not an absolute IRI",
+            "the feed's <updated> \"2025-01-01\" is not an RFC 3339 date-time",
+            "entry 1 has no <id>",
+            "entry 1 has no <updated>",
+            "entry 1 has no <author>, and neither has the feed",
+            "entry 1 has neither <content> nor a link rel=\"alternate\"",
+        ] {
+            assert!(
+                problems.iter().any(|p| p == expected),
+                "{expected} in {problems:?}"
+            );
+        }
+        assert_eq!(validate_feed("<feed>", true).len(), 1);
+        let sitemap = "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><url><loc>/a/</loc></url></urlset>";
+        assert!(validate_sitemap(sitemap, true)[0].contains("not an absolute"));
+        assert!(validate_sitemap(sitemap, false).is_empty());
+    }
 }

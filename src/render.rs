@@ -26,7 +26,10 @@ use crate::timeline::Event;
 pub fn register_helpers(tera: &mut Tera, base_path: &str) {
     let base = base_path.to_string();
     let join = move |path: &str| {
-        if path.contains("://") || path.starts_with("//") || path.starts_with('#') {
+        // URLs kiji hands templates already carry the base path; piping one through
+        // `url` again must not double it.
+        let prefixed = base != "/" && path.starts_with(base.as_str());
+        if prefixed || path.contains("://") || path.starts_with("//") || path.starts_with('#') {
             path.to_string()
         } else {
             format!("{base}{}", path.trim_start_matches('/'))
@@ -87,7 +90,8 @@ pub struct ArticleSummary {
 struct SiteView<'a> {
     title: &'a str,
     description: &'a str,
-    base_url: &'a str,
+    /// Always ending in `/`, however site.toml or --base-url spelled it.
+    base_url: String,
     base_path: String,
     language: &'a str,
     author: &'a str,
@@ -416,7 +420,7 @@ impl<'a> Prepared<'a> {
         SiteView {
             title: &c.title,
             description: &c.description,
-            base_url: &c.base_url,
+            base_url: c.absolute_url(""),
             base_path: self.base.clone(),
             language: &c.language,
             author: &c.author,
@@ -570,7 +574,9 @@ impl<'a> Prepared<'a> {
             "@context": "https://schema.org",
             "@type": "Article",
             "headline": a.title,
-            "description": a.summary,
+            "description": a.summary.as_deref().unwrap_or(&c.description),
+            "inLanguage": c.language,
+            "mainEntityOfPage": c.absolute_url(&a.path()),
             "datePublished": a.date.iso(),
             "dateModified": a.updated.unwrap_or(a.date).iso(),
             "author": {"@type": "Person", "name": view.author},
@@ -782,5 +788,30 @@ impl<'a> Prepared<'a> {
         self.render("404.html", "404.html".into(), page, |ctx| {
             ctx.insert("articles", &recent)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(base: &str, template: &str) -> String {
+        let mut tera = Tera::default();
+        register_helpers(&mut tera, base);
+        tera.add_raw_template("t", template).unwrap();
+        tera.render("t", &Context::new()).unwrap()
+    }
+
+    #[test]
+    fn url_helpers_add_the_base_path_once() {
+        let t = r##"{{ url(path="glossary/") }} {{ "/style.css" | url }} {{ "/repo/articles/a/" | url }} {{ url(path="") }} {{ "https://x.org/" | url }} {{ "#top" | url }}"##;
+        assert_eq!(
+            render("/repo/", t),
+            "/repo/glossary/ /repo/style.css /repo/articles/a/ /repo/ https://x.org/ #top"
+        );
+        assert_eq!(
+            render("/", t),
+            "/glossary/ /style.css /repo/articles/a/ / https://x.org/ #top"
+        );
     }
 }
