@@ -57,7 +57,7 @@ const WORDS: &[&str] = &[
 ];
 
 fn term_name(i: usize) -> String {
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         format!("T{}X{}", (b'A' + (i % 26) as u8) as char, i)
     } else {
         format!("concept {} {}", WORDS[i % WORDS.len()], i)
@@ -73,7 +73,8 @@ fn article(rng: &mut Rng, terms: usize, density: usize) -> String {
                 if w % density == density / 2 {
                     text.push_str(&term_name((rng.next() % terms as u64) as usize));
                 } else {
-                    text.push_str(*rng.pick(WORDS));
+                    let word: &str = rng.pick(WORDS);
+                    text.push_str(word);
                 }
                 text.push(if w % 15 == 14 { '\n' } else { ' ' });
             }
