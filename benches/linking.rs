@@ -73,7 +73,7 @@ fn article(rng: &mut Rng, terms: usize, density: usize) -> String {
                 if w % density == density / 2 {
                     text.push_str(&term_name((rng.next() % terms as u64) as usize));
                 } else {
-                    let word: &str = rng.pick(WORDS);
+                    let word: &str = rng.pick::<&str>(WORDS);
                     text.push_str(word);
                 }
                 text.push(if w % 15 == 14 { '\n' } else { ' ' });
