@@ -26,6 +26,7 @@ pub mod new;
 pub mod output;
 pub mod publish;
 pub mod render;
+pub mod search;
 pub mod serve;
 pub mod site;
 pub mod slug;

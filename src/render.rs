@@ -223,6 +223,8 @@ struct Prepared<'a> {
     base: String,
     summaries: Vec<ArticleSummary>,
     terms: Vec<TermView>,
+    /// Per term: its definition as plain text, for search.
+    term_texts: Vec<String>,
     events: Vec<EventView>,
     tag_links: HashMap<String, TagLink>,
 }
@@ -248,6 +250,7 @@ pub fn render_site(data: &SiteData<'_>) -> Result<Output, Diagnostics> {
         jobs.push(Box::new(move || p.timeline_page(Some(tag.clone()))));
     }
     jobs.push(Box::new(move || p.not_found_page()));
+    jobs.push(Box::new(move || p.search_page()));
     let results: Vec<_> = jobs.par_iter().map(|job| job()).collect();
     let mut output = Output::default();
     let mut diags = Diagnostics::new();
@@ -269,6 +272,9 @@ pub fn render_site(data: &SiteData<'_>) -> Result<Output, Diagnostics> {
         crate::ical::calendar(data.config, &prepared.events, data.today),
     );
     output.insert(".nojekyll", Vec::new());
+    for (path, bytes) in crate::search::files(&prepared.search_docs()) {
+        output.insert(path, bytes);
+    }
     Ok(output)
 }
 
@@ -312,6 +318,11 @@ impl<'a> Prepared<'a> {
             base,
             summaries,
             terms: Vec::new(),
+            term_texts: data
+                .term_html
+                .iter()
+                .map(|h| crate::html::strip_tags(h))
+                .collect(),
             events: Vec::new(),
             tag_links,
         };
@@ -780,6 +791,45 @@ impl<'a> Prepared<'a> {
             ctx.insert("selected_tag", &tag);
             ctx.insert("event_count", &selected.len());
         })
+    }
+
+    /// Articles then glossary terms, for the search index.
+    fn search_docs(&self) -> Vec<crate::search::SearchDoc<'_>> {
+        use crate::search::{Kind, SearchDoc};
+        let d = self.data;
+        let articles = self.summaries.iter().enumerate().map(|(i, s)| SearchDoc {
+            kind: Kind::Article,
+            title: &s.title,
+            url: &s.url,
+            summary: s.summary.as_deref().unwrap_or(""),
+            keywords: d.content.articles[i].tags.iter().map(String::as_str).collect(),
+            text: &d.articles[i].text,
+        });
+        let terms = self.terms.iter().zip(&self.term_texts).map(|(t, text)| SearchDoc {
+            kind: Kind::Term,
+            title: &t.name,
+            url: &t.url,
+            summary: &t.tip,
+            keywords: t
+                .aliases
+                .iter()
+                .map(String::as_str)
+                .chain(t.expansion.as_deref())
+                .collect(),
+            text,
+        });
+        articles.chain(terms).collect()
+    }
+
+    fn search_page(&self) -> Result<(String, Vec<u8>), Diagnostics> {
+        let page = self.page(
+            "Search",
+            "Search the articles and the glossary",
+            "search/",
+            "search",
+            None,
+        );
+        self.render("search.html", "search/index.html".into(), page, |_| {})
     }
 
     fn not_found_page(&self) -> Result<(String, Vec<u8>), Diagnostics> {

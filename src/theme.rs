@@ -29,12 +29,14 @@ pub const TEMPLATES: &[(&str, &str)] = embedded!(
     "glossary.html",
     "timeline.html",
     "404.html",
+    "search.html",
     "macros.html",
 );
 
 pub const ASSETS: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("theme/assets/style.css")),
     ("kiji.js", include_bytes!("theme/assets/kiji.js")),
+    ("search.js", include_bytes!("theme/assets/search.js")),
     ("favicon.svg", include_bytes!("theme/assets/favicon.svg")),
 ];
 
