@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
+use comrak::nodes::NodeValue;
+
 use crate::content::Content;
 use crate::crawl::{BrokenLink, LinkProblem, Site};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -29,6 +31,7 @@ pub fn run(root: &Path, opts: &BuildOptions) -> Result<Diagnostics, Diagnostics>
     }
     if let Some(content) = &sources.content {
         diags.extend(editor_hints(content));
+        diags.extend(images_without_alt(content, &built.config));
     }
     diags.into_result()
 }
@@ -359,4 +362,57 @@ fn editor_hints(content: &Content) -> Diagnostics {
         );
     }
     diags
+}
+
+/// Images a screen reader cannot describe: Markdown images with no alt text, and raw
+/// `<img>` tags without an `alt` attribute (`alt=""` marks a decorative image on purpose).
+fn images_without_alt(content: &Content, config: &crate::config::SiteConfig) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let options = crate::markdown::options(&config.markdown);
+    let docs = content
+        .articles
+        .iter()
+        .map(|a| (&a.origin, a.body(), a.body_line))
+        .chain(
+            content
+                .terms
+                .iter()
+                .map(|t| (&t.origin, t.body(), t.body_line)),
+        );
+    for (origin, body, body_line) in docs {
+        let arena = comrak::Arena::new();
+        let ast = comrak::parse_document(&arena, body, &options);
+        for node in ast.descendants() {
+            let (missing, line) = {
+                let data = node.data.borrow();
+                let missing = match &data.value {
+                    NodeValue::Image(_) => node.collect_text().trim().is_empty(),
+                    NodeValue::HtmlInline(html) => img_without_alt(html),
+                    NodeValue::HtmlBlock(block) => img_without_alt(&block.literal),
+                    _ => false,
+                };
+                (missing, data.sourcepos.start.line + body_line - 1)
+            };
+            if missing {
+                diags.push(
+                    Diagnostic::warning("image without alt text")
+                        .in_file(&origin.file)
+                        .at_line(&origin.text, line)
+                        .help("describe the image for readers who cannot see it: ![A map of the Senkaku Islands](/senkaku.png)"),
+                );
+            }
+        }
+    }
+    diags
+}
+
+/// An `<img …>` tag in raw HTML with no `alt` attribute.
+fn img_without_alt(html: &str) -> bool {
+    let lower = html.to_ascii_lowercase();
+    lower.match_indices("<img").any(|(start, _)| {
+        let tag = &lower[start..];
+        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+        !tag.split(|c: char| c.is_whitespace() || c == '/')
+            .any(|attr| attr == "alt" || attr.starts_with("alt="))
+    })
 }

@@ -802,22 +802,30 @@ impl<'a> Prepared<'a> {
             title: &s.title,
             url: &s.url,
             summary: s.summary.as_deref().unwrap_or(""),
-            keywords: d.content.articles[i].tags.iter().map(String::as_str).collect(),
-            text: &d.articles[i].text,
-        });
-        let terms = self.terms.iter().zip(&self.term_texts).map(|(t, text)| SearchDoc {
-            kind: Kind::Term,
-            title: &t.name,
-            url: &t.url,
-            summary: &t.tip,
-            keywords: t
-                .aliases
+            keywords: d.content.articles[i]
+                .tags
                 .iter()
                 .map(String::as_str)
-                .chain(t.expansion.as_deref())
                 .collect(),
-            text,
+            text: &d.articles[i].text,
         });
+        let terms = self
+            .terms
+            .iter()
+            .zip(&self.term_texts)
+            .map(|(t, text)| SearchDoc {
+                kind: Kind::Term,
+                title: &t.name,
+                url: &t.url,
+                summary: &t.tip,
+                keywords: t
+                    .aliases
+                    .iter()
+                    .map(String::as_str)
+                    .chain(t.expansion.as_deref())
+                    .collect(),
+                text,
+            });
         articles.chain(terms).collect()
     }
 

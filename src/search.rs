@@ -250,7 +250,10 @@ mod tests {
 
     #[test]
     fn postings_are_delta_encoded_with_title_weight() {
-        let docs = [doc("Deterrence", "alpha"), doc("Other", "deterrence deterrence")];
+        let docs = [
+            doc("Deterrence", "alpha"),
+            doc("Other", "deterrence deterrence"),
+        ];
         let p = postings(&docs);
         assert_eq!(encode(&p["deterrence"]), [0, TITLE_WEIGHT, 1, 2]);
     }
@@ -261,7 +264,11 @@ mod tests {
         let docs = [doc("Sa", &text), doc("b", "beta")];
         let files = files(&docs);
         let index: serde_json::Value = serde_json::from_slice(
-            &files.iter().find(|(p, _)| p == "search/index.json").unwrap().1,
+            &files
+                .iter()
+                .find(|(p, _)| p == "search/index.json")
+                .unwrap()
+                .1,
         )
         .unwrap();
         let shards: Vec<&str> = index["shards"]
@@ -271,8 +278,15 @@ mod tests {
             .map(|s| s.as_str().unwrap())
             .collect();
         assert!(shards.len() > 3, "{shards:?}");
-        assert!(shards.contains(&"sa"), "the word \"sa\" keeps its own shard");
-        for (n, (path, bytes)) in files.iter().filter(|(p, _)| p.starts_with("search/s")).enumerate() {
+        assert!(
+            shards.contains(&"sa"),
+            "the word \"sa\" keeps its own shard"
+        );
+        for (n, (path, bytes)) in files
+            .iter()
+            .filter(|(p, _)| p.starts_with("search/s"))
+            .enumerate()
+        {
             assert_eq!(path, &format!("search/s{n}.json"));
             assert!(bytes.len() < SHARD_BYTES * 2, "{path}: {}", bytes.len());
         }
@@ -282,9 +296,12 @@ mod tests {
                 .filter(|&i| word.starts_with(shards[i]))
                 .max_by_key(|&i| shards[i].len())
                 .unwrap();
-            let shard: serde_json::Value =
-                serde_json::from_slice(&files[n].1).unwrap();
-            assert!(shard.get(word).is_some(), "{word} not in shard {}", shards[n]);
+            let shard: serde_json::Value = serde_json::from_slice(&files[n].1).unwrap();
+            assert!(
+                shard.get(word).is_some(),
+                "{word} not in shard {}",
+                shards[n]
+            );
         }
     }
 
@@ -292,6 +309,9 @@ mod tests {
     fn summary_falls_back_to_the_start_of_the_text() {
         let long = "word ".repeat(100);
         let s = summary(&doc("t", &long));
-        assert!(s.ends_with('…') && s.chars().count() <= SUMMARY_CHARS + 1, "{s}");
+        assert!(
+            s.ends_with('…') && s.chars().count() <= SUMMARY_CHARS + 1,
+            "{s}"
+        );
     }
 }
