@@ -204,10 +204,7 @@ fn check_warns_about_images_without_alt_text_with_file_and_line() {
         .filter(|d| d.message.contains("alt text"))
         .map(|d| (d.location(), d.message.clone()))
         .collect();
-    let lines: Vec<&str> = alt
-        .keys()
-        .map(|l| l.rsplitn(2, ':').nth(1).unwrap())
-        .collect();
+    let lines: Vec<&str> = alt.keys().map(|l| l.rsplit_once(':').unwrap().0).collect();
     // Front matter is 4 lines: the body starts on line 5.
     assert_eq!(
         lines,
