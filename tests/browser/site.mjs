@@ -106,6 +106,23 @@ test("keyboard alone reaches a glossary term and shows its tooltip", async () =>
   await page.close();
 });
 
+test("every glossary tooltip fits the window on desktop, tablet and phone", async () => {
+  for (const size of [DESKTOP, { width: 700, height: 900 }, PHONE]) {
+    for (const path of ["articles/no-plan-b/", "articles/beyond-washington/", "articles/asian-nato/"]) {
+      const page = await open(path, { size });
+      const terms = page.locator("a.term");
+      for (let i = 0; i < (await terms.count()); i++) {
+        await terms.nth(i).focus();
+        const id = await terms.nth(i).getAttribute("aria-describedby");
+        const box = await page.locator(`[id="${id}"]`).boundingBox();
+        assert(box && box.x >= 0 && box.x + box.width <= size.width && box.y >= 0 && box.y + box.height <= size.height,
+          `${path} at ${size.width}px: tooltip ${id} at ${JSON.stringify(box)}`);
+      }
+      await page.close();
+    }
+  }
+});
+
 test("the skip link is the first stop and moves focus to the content", async () => {
   const page = await open(PAGES.article);
   await page.keyboard.press("Tab");

@@ -20,6 +20,17 @@
       label();
     });
   }
+  // A tooltip near the right edge would stick out of the window: slide it back in.
+  var fit = function (e) {
+    var ref = e.target.closest && e.target.closest(".term-ref");
+    var tip = ref && ref.querySelector(".term-tip");
+    if (!tip || getComputedStyle(tip).position !== "absolute") return;
+    tip.style.left = "";
+    var over = tip.getBoundingClientRect().right - (document.documentElement.clientWidth - 8);
+    if (over > 0) tip.style.left = -over + "px";
+  };
+  document.addEventListener("focusin", fit);
+  document.addEventListener("mouseover", fit);
   // Escape closes a glossary tooltip opened by keyboard focus.
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape" && document.activeElement && document.activeElement.classList.contains("term")) {
