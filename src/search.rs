@@ -22,7 +22,7 @@ pub const DIR: &str = "search/";
 /// Shards grow up to about this size before they are split by a longer prefix.
 pub const SHARD_BYTES: usize = 40 * 1024;
 /// Documents per `d{K}.json` file.
-pub const DOC_CHUNK: usize = 500;
+pub const DOC_CHUNK: usize = 200;
 /// A word in a title, tag or alias counts as much as this many mentions in the body.
 const TITLE_WEIGHT: u32 = 10;
 /// Longest shard prefix: past it a shard is kept whole, whatever its size.

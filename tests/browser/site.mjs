@@ -203,18 +203,40 @@ test("dark mode follows the system and the toggle, and the choice is remembered"
   await page.close();
 });
 
-test("syntax highlighting has colours in both schemes", async () => {
-  const colours = {};
+// Contrast ratio of two computed CSS colours (WCAG 2.1).
+const contrast = (a, b) => {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+};
+
+test("highlighted code is coloured differently, and legibly, in both schemes", async () => {
+  const seen = {};
   for (const scheme of ["light", "dark"]) {
-    const page = await open("articles/no-plan-b/", { scheme });
-    colours[scheme] = await page.evaluate(() => {
-      const pre = document.querySelector("pre");
-      return pre && getComputedStyle(pre).backgroundColor;
+    const page = await open(PAGES.article, { scheme });
+    // The bundled articles have no code: add a block shaped like comrak + syntect's output.
+    seen[scheme] = await page.evaluate(() => {
+      const pre = document.createElement("pre");
+      pre.className = "syntax-highlighting";
+      pre.innerHTML = '<code class="language-rust"><span class="source rust"><span class="meta function rust"><span class="storage type function rust">fn</span></span> '
+        + '<span class="comment line double-slash rust">// note</span> <span class="string quoted double rust">"text"</span> '
+        + '<span class="entity name tag html">div</span> <span class="keyword control rust">if</span></span></code>';
+      document.querySelector(".prose").prepend(pre);
+      let bg = "rgba(0, 0, 0, 0)";
+      for (let el = pre; el && /rgba\(.*, 0\)$/.test(bg); el = el.parentElement) bg = getComputedStyle(el).backgroundColor;
+      const tokens = [...pre.querySelectorAll("span span")];
+      // The theme's own classes ("meta", "tag", …) must not restyle code tokens.
+      const leaks = tokens.filter((t) => getComputedStyle(t).fontSize !== getComputedStyle(pre.firstChild).fontSize
+        || getComputedStyle(t).backgroundColor !== "rgba(0, 0, 0, 0)").map((t) => t.className);
+      return { bg, leaks, tokens: tokens.map((t) => getComputedStyle(t).color) };
     });
+    assert(seen[scheme].leaks.length === 0, `theme styles leak into code tokens: ${seen[scheme].leaks}`);
+    for (const colour of seen[scheme].tokens) {
+      const ratio = contrast(colour, seen[scheme].bg);
+      assert(ratio >= 4.5, `${scheme}: token ${colour} on ${seen[scheme].bg} has contrast ${ratio.toFixed(2)}`);
+    }
     await page.close();
   }
-  if (colours.light === null) return; // the bundled article has no code block
-  assert(colours.light !== colours.dark, `code blocks look the same in both schemes: ${colours.light}`);
+  assert(seen.light.bg !== seen.dark.bg, `code background ${seen.light.bg} in both schemes`);
 });
 
 test("pages read in full without JavaScript", async () => {
