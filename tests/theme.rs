@@ -211,3 +211,40 @@ fn check_warns_about_images_without_alt_text_with_file_and_line() {
         ["content/articles/pics.md:11", "content/articles/pics.md:7"]
     );
 }
+
+#[test]
+fn article_shows_breadcrumbs_reading_time_last_updated_and_contents() {
+    let site = TestSite::new();
+    let words = "word ".repeat(500);
+    site.article(
+        "long.md",
+        "title = \"Long read\"\ndate = 2025-01-10\nupdated = 2025-03-02\ntags = [\"Japan\"]",
+        &format!("## One\n\n{words}\n\n## Two\n\nEnd.\n"),
+    );
+    site.simple("short.md", "Short", "Only a line.\n");
+    let built = site.build();
+    let long = page(&built, "articles/long/");
+    assert_eq!(
+        texts(&long, "nav[aria-label=Breadcrumb] li"),
+        ["Articles", "Japan", "Long read"]
+    );
+    assert_eq!(
+        attrs(
+            &long,
+            "nav[aria-label=Breadcrumb] li[aria-current=page]",
+            "aria-current"
+        ),
+        ["page"]
+    );
+    // 500 + 3 words at 220 a minute, rounded up.
+    assert!(texts(&long, ".article-header .meta")[0].contains("3 min read"));
+    assert_eq!(attrs(&long, ".updated time", "datetime"), ["2025-03-02"]);
+    assert_eq!(attrs(&long, ".toc a", "href"), ["#one", "#two"]);
+    let short = page(&built, "articles/short/");
+    assert!(select(&short, ".updated").is_empty());
+    assert!(
+        select(&short, ".toc").is_empty(),
+        "no contents for one section"
+    );
+    assert!(texts(&short, ".article-header .meta")[0].contains("1 min read"));
+}
