@@ -249,11 +249,44 @@ test("pages read in full without JavaScript", async () => {
   await page.close();
 });
 
+test("the contents stay in view on desktop and fold away on phones", async () => {
+  const page = await open(PAGES.article);
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight * 0.6));
+  const box = await page.locator(".toc").boundingBox();
+  assert(box.y >= 0 && box.y < DESKTOP.height, `contents scrolled away: ${JSON.stringify(box)}`);
+  await page.close();
+  const phone = await open(PAGES.article, { size: PHONE });
+  await phone.locator(".toc summary").click();
+  assert(await phone.locator(".toc ol").isHidden(), "the contents do not fold");
+  await phone.close();
+});
+
+test("focused links show a clear outline", async () => {
+  const page = await open(PAGES.article);
+  for (const selector of [".site-nav a", ".prose a", ".tag", ".toc a"]) {
+    await page.locator(selector).first().focus();
+    const outline = await page.evaluate(() => {
+      const s = getComputedStyle(document.activeElement);
+      return { style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+    });
+    assert(outline.style !== "none" && outline.width >= 2, `${selector}: outline ${JSON.stringify(outline)}`);
+  }
+  await page.close();
+});
+
 test("print hides the navigation and keeps the article", async () => {
   const page = await open(PAGES.article);
   await page.emulateMedia({ media: "print" });
   assert(await page.locator(".site-header").isHidden(), "header printed");
   assert(await page.locator(".prose").isVisible(), "article not printed");
+  // Dark on screen, black on white on paper, the toggle's choice included.
+  await page.emulateMedia({ media: "print", colorScheme: "dark" });
+  await page.evaluate(() => { document.documentElement.dataset.theme = "dark"; });
+  assert(luminance(await background(page)) > 0.95, `printed background ${await background(page)}`);
+  for (const selector of [".prose p", ".article-header p.meta", "a.tag"]) {
+    const colour = await page.locator(selector).first().evaluate((e) => getComputedStyle(e).color);
+    assert(contrast(colour, "rgb(255, 255, 255)") >= 4.5, `printed ${selector} in ${colour}`);
+  }
   await page.close();
 });
 
