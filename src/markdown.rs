@@ -109,6 +109,9 @@ impl Renderer<'_> {
         out.toc = toc;
         out.ids = ids;
         rewrite_links(root, doc, links, &mut out);
+        // Before glossary linking: linked mentions become raw HTML, which has no text nodes.
+        out.text = plain_text(root);
+        out.words = out.text.split_whitespace().count();
         let mut linker = Linker::new(self.glossary, doc.link_mode)
             .excluding(doc.exclude_term)
             .with_id_prefix(doc.id_prefix);
@@ -128,8 +131,6 @@ impl Renderer<'_> {
         for m in &mut out.mentions {
             m.first_line += doc.body_line - 1;
         }
-        out.text = plain_text(root);
-        out.words = out.text.split_whitespace().count();
         let mut html = String::with_capacity(body.len() * 2);
         comrak::format_html_with_plugins(root, self.options, &mut html, self.plugins)
             .expect("writing to a String cannot fail");

@@ -14,7 +14,7 @@ fn publication() -> TestSite {
     site.article(
         "alliance.md",
         "title = \"The alliance\"\ndate = 2025-01-10\nsummary = \"Why it lasts.\"\ntags = [\"japan\"]",
-        "Intro about the treaty.\n\n## Bases\n\nThe quartermaster counted hangars at Yokosuka.\n\n## Costs\n\nMore.\n",
+        "Intro about the treaty and Extended Deterrence Dialogue.\n\n## Bases\n\nThe quartermaster counted hangars at Yokosuka.\n\n## Costs\n\nMore.\n",
     );
     site.article(
         "quad.md",
@@ -79,10 +79,19 @@ fn search_index_finds_articles_by_body_words_and_terms_by_alias() {
         ["/repo/articles/alliance/"]
     );
     assert_eq!(lookup(&built, "hangars"), ["/repo/articles/alliance/"]);
-    assert_eq!(lookup(&built, "dialogue"), ["/repo/glossary/#edd"]);
+    // EDD by its alias (its definition never says "dialogue").
+    assert_eq!(
+        lookup(&built, "dialogue"),
+        ["/repo/articles/alliance/", "/repo/glossary/#edd"]
+    );
     // Every CJK character is a word of its own.
     assert_eq!(lookup(&built, "記"), ["/repo/articles/quad/"]);
     assert!(lookup(&built, "absent").is_empty());
+    // A mention linked to the glossary is still a word of the article.
+    assert_eq!(
+        lookup(&built, "deterrence"),
+        ["/repo/articles/alliance/", "/repo/glossary/#edd"]
+    );
     let index = json(&built, "search/index.json");
     assert_eq!(index["docs"], 3);
     let docs = json(&built, "search/d0.json");

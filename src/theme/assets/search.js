@@ -44,14 +44,18 @@
     return out;
   }
 
-  // Shards that may hold words starting with `w`: the longest prefix of `w`, and deeper ones.
+  // Shards that may hold words starting with `w`: the longest prefix of `w`, and deeper
+  // ones. On a big site a word's first letters can span dozens of shards: those are only
+  // fetched once the word is long enough to need a handful.
+  var DEEPER = 4;
   function shardsFor(w) {
     var best = -1;
-    var out = [];
+    var deeper = [];
     index.shards.forEach(function (p, i) {
       if (w.startsWith(p) && (best < 0 || p.length > index.shards[best].length)) best = i;
-      else if (p.length > w.length && p.startsWith(w)) out.push(i);
+      else if (p.length > w.length && p.startsWith(w)) deeper.push(i);
     });
+    var out = deeper.length <= DEEPER ? deeper : [];
     if (best >= 0) out.push(best);
     return out;
   }
