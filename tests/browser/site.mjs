@@ -30,6 +30,9 @@ function watch(page) {
   page.on("pageerror", (e) => problems.push(`uncaught on ${page.url()}: ${e.message}`));
   page.on("response", (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()} for ${r.url()}`));
   page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  // The site works offline: no fonts, scripts or images from other hosts.
+  page.on("request", (r) => /^https?:/.test(r.url()) && new URL(r.url()).hostname !== "127.0.0.1"
+    && problems.push(`request to another host: ${r.url()}`));
   return page;
 }
 async function open(path, { size = DESKTOP, scheme = "light", root = base } = {}) {
@@ -325,7 +328,7 @@ if (basePathUrl) {
   });
 }
 
-test("no console errors, uncaught exceptions or failed requests", async () => {
+test("no console errors, uncaught exceptions, failed requests or requests to other hosts", async () => {
   assert(problems.length === 0, [...new Set(problems)].join("\n"));
 });
 
