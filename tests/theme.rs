@@ -201,7 +201,12 @@ fn glossary_is_a_description_list_per_letter() {
 #[test]
 fn check_warns_about_images_without_alt_text_with_file_and_line() {
     let site = TestSite::new();
-    site.config("title = \"T\"\nbase_url = \"/\"\n[markdown]\nallow_raw_html = true\n");
+    site.config(
+        "title = \"T\"\nbase_url = \"https://example.org/\"\n[markdown]\nallow_raw_html = true\n",
+    );
+    for image in ["map", "ok", "raw", "deco"] {
+        site.file(&format!("assets/{image}.png"), "not really a PNG");
+    }
     site.simple(
         "pics.md",
         "Pictures",
