@@ -29,7 +29,12 @@ function watch(page) {
   page.on("console", (m) => m.type() === "error" && problems.push(`console error on ${page.url()}: ${m.text()}`));
   page.on("pageerror", (e) => problems.push(`uncaught on ${page.url()}: ${e.message}`));
   page.on("response", (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()} for ${r.url()}`));
-  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on("requestfailed", (r) => {
+    // A navigation cancels the page's pending loads (often the favicon): that is the
+    // browser leaving the page, not the site failing.
+    if (r.failure()?.errorText === "net::ERR_ABORTED") return;
+    problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
   // The site works offline: no fonts, scripts or images from other hosts.
   page.on("request", (r) => /^https?:/.test(r.url()) && new URL(r.url()).hostname !== "127.0.0.1"
     && problems.push(`request to another host: ${r.url()}`));
