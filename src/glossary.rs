@@ -91,6 +91,7 @@ impl Glossary {
                 .kind(kind)
                 .match_kind(MatchKind::LeftmostLongest)
                 .ascii_case_insensitive(true)
+                .prefilter(false)
                 .build(patterns.iter().map(|p| &p.text))
                 .expect("glossary patterns form a valid automaton")
         });
