@@ -20,6 +20,7 @@ pub mod glossary;
 pub mod highlight;
 pub mod html;
 pub mod ical;
+pub mod incremental;
 pub mod index;
 pub mod markdown;
 pub mod new;
