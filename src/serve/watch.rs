@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use notify::event::{AccessKind, AccessMode, ModifyKind};
+use notify::event::{AccessKind, AccessMode, MetadataKind, ModifyKind};
 use notify::{Event as FsEvent, EventKind, PollWatcher, RecursiveMode, Watcher};
 
 use super::reload::{problems_json, Event};
@@ -109,11 +109,13 @@ pub fn classify(root: &Path, paths: &[PathBuf]) -> Change {
 }
 
 /// Events that can change what a build reads. Reads (ours included) and
-/// metadata-only changes (atime, chmod) are not.
+/// metadata-only changes (atime, chmod) are not; a new modification time is (it is
+/// how the poll watcher reports writes).
 fn is_relevant(kind: &EventKind) -> bool {
     match kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
         EventKind::Access(_) => false,
+        EventKind::Modify(ModifyKind::Metadata(MetadataKind::WriteTime)) => true,
         EventKind::Modify(ModifyKind::Metadata(_)) => false,
         _ => true,
     }
@@ -456,7 +458,7 @@ mod tests {
 
     #[test]
     fn reads_and_metadata_are_not_changes() {
-        use notify::event::{CreateKind, MetadataKind};
+        use notify::event::CreateKind;
         assert!(!is_relevant(&EventKind::Access(AccessKind::Open(
             AccessMode::Any
         ))));
@@ -470,6 +472,9 @@ mod tests {
             AccessMode::Write
         ))));
         assert!(is_relevant(&EventKind::Create(CreateKind::File)));
+        assert!(is_relevant(&EventKind::Modify(ModifyKind::Metadata(
+            MetadataKind::WriteTime
+        ))));
     }
 
     #[test]
