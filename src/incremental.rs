@@ -1,23 +1,41 @@
 //! Incremental rebuilds for the dev server.
 //!
-//! `SiteState` keeps what the last build computed and reuses it where its inputs are
-//! unchanged, so a save re-renders only what depends on it. The result is always the
-//! same bytes as a full `site::build` (tests/incremental.rs checks that on random edits).
+//! `SiteState` keeps what the last build computed and reuses it where the inputs
+//! are unchanged, so a save re-renders only what depends on it:
+//!
+//! - `DocCache`: each Markdown document's render (comrak, highlighting, glossary
+//!   linking), reused while its text and everything it can see (config, glossary,
+//!   the set of articles and their URLs) are unchanged;
+//! - `PageCache`: each page's bytes, reused while the template context it would be
+//!   rendered from hashes the same (and the templates are unchanged).
+//!
+//! Everything else (loading, parsing, the index) runs in full, so the result is the
+//! same bytes as `site::build`; tests/incremental.rs checks that on random edits.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rustc_hash::FxHasher;
+use serde_json::Value;
 
 use crate::config::{base_path_of, SiteConfig};
+use crate::content::Content;
 use crate::diag::Diagnostics;
+use crate::markdown::Rendered;
 use crate::site::{self, BuildOptions, Built};
+use crate::theme::Theme;
 
 /// How much work a rebuild did, for the terminal line.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Work {
-    /// Markdown documents rendered (the rest came from the cache).
+    /// Markdown documents (articles, terms, events) rendered; the rest were reused.
     pub documents: usize,
     pub documents_total: usize,
-    /// Pages rendered through the templates.
+    /// Pages rendered through the templates; the rest were reused.
     pub pages: usize,
     pub pages_total: usize,
 }
@@ -37,33 +55,34 @@ pub struct Rebuilt {
     pub work: Work,
 }
 
+/// The caches a build can reuse.
+#[derive(Default)]
+pub struct Cache {
+    pub docs: DocCache,
+    pub pages: PageCache,
+}
+
 /// A site being edited: its root, build options and the caches of the last build.
 pub struct SiteState {
     root: PathBuf,
     opts: BuildOptions,
+    cache: Cache,
 }
 
 impl SiteState {
     pub fn new(root: PathBuf, opts: BuildOptions) -> Self {
-        SiteState { root, opts }
+        SiteState {
+            root,
+            opts,
+            cache: Cache::default(),
+        }
     }
 
     pub fn rebuild(&mut self) -> Result<Rebuilt, Diagnostics> {
-        let built = site::build(&self.root, &self.opts)?;
-        let pages = built
-            .output
-            .files
-            .keys()
-            .filter(|p| p.ends_with(".html"))
-            .count();
+        let built = site::build_cached(&self.root, &self.opts, Some(&mut self.cache))?;
         Ok(Rebuilt {
-            work: Work {
-                documents: built.stats.articles,
-                documents_total: built.stats.articles,
-                pages,
-                pages_total: pages,
-            },
             built,
+            work: self.cache.work(),
         })
     }
 
@@ -76,5 +95,212 @@ impl SiteState {
         SiteConfig::load(&self.root)
             .map(|c| c.base_path())
             .unwrap_or_else(|_| "/".into())
+    }
+}
+
+impl Cache {
+    pub fn work(&self) -> Work {
+        Work {
+            documents: self.docs.rendered,
+            documents_total: self.docs.total,
+            pages: self.pages.rendered.load(Ordering::Relaxed),
+            pages_total: self.pages.total.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Cached renders of Markdown documents, keyed by document (`a3:content/articles/x.md`).
+#[derive(Default)]
+pub struct DocCache {
+    /// Hash of everything a document's render can see besides its own text.
+    env: u64,
+    docs: HashMap<String, (Arc<str>, Rendered)>,
+    rendered: usize,
+    total: usize,
+}
+
+impl DocCache {
+    /// Starts a build; forgets every render if what documents can see changed.
+    pub fn begin(&mut self, config: &SiteConfig, content: &Content) {
+        let env = doc_env(config, content);
+        if env != self.env {
+            self.docs.clear();
+            self.env = env;
+        }
+        self.rendered = 0;
+        self.total = 0;
+    }
+
+    /// The last render of `key` if its text is unchanged. It is taken out of the
+    /// cache (no copy of the HTML); `keep` puts it back once the build is done.
+    pub fn take(&mut self, key: &str, text: &Arc<str>) -> Option<Rendered> {
+        self.total += 1;
+        let hit = match self.docs.remove(key) {
+            Some((old, r)) if Arc::ptr_eq(&old, text) || *old == **text => Some(r),
+            _ => None,
+        };
+        self.rendered += usize::from(hit.is_none());
+        hit
+    }
+
+    pub fn keep(&mut self, key: String, text: Arc<str>, rendered: Rendered) {
+        self.docs.insert(key, (text, rendered));
+    }
+}
+
+/// Everything besides a document's own text that its render depends on: the
+/// config (Markdown options, base path, link mode), the glossary (every term's
+/// file and text) and the link targets (every article's file, slug and position).
+fn doc_env(config: &SiteConfig, content: &Content) -> u64 {
+    let mut h = FxHasher::default();
+    serde_json::to_string(config)
+        .unwrap_or_default()
+        .hash(&mut h);
+    for t in &content.terms {
+        (&t.origin.file, &*t.origin.text).hash(&mut h);
+    }
+    for a in &content.articles {
+        (&a.origin.file, &a.rel, &a.slug).hash(&mut h);
+    }
+    h.finish()
+}
+
+pub fn article_key(i: usize, file: &str) -> String {
+    format!("a{i}:{file}")
+}
+
+pub fn term_key(i: usize, file: &str) -> String {
+    format!("t{i}:{file}")
+}
+
+pub fn event_key(id: &str, file: &str) -> String {
+    format!("e{id}:{file}")
+}
+
+/// Cached page bytes, keyed by output path, valid while the context hashes the same.
+#[derive(Default)]
+pub struct PageCache {
+    /// Hash of the templates (and the base path their `url` helper adds).
+    env: u64,
+    pages: Mutex<HashMap<String, (u64, Arc<[u8]>)>>,
+    rendered: AtomicUsize,
+    total: AtomicUsize,
+}
+
+impl PageCache {
+    pub fn begin(&mut self, theme: &Theme, base_path: &str) {
+        let mut h = FxHasher::default();
+        base_path.hash(&mut h);
+        for (name, t) in &theme.templates {
+            (name, &*t.text).hash(&mut h);
+        }
+        let env = h.finish();
+        let pages = self.pages.get_mut().unwrap_or_else(|p| p.into_inner());
+        if env != self.env {
+            pages.clear();
+            self.env = env;
+        }
+        self.rendered = AtomicUsize::new(0);
+        self.total = AtomicUsize::new(0);
+    }
+
+    /// The page's bytes: the cached ones if `context` hashes as last time, else `render`'s.
+    pub fn page<E>(
+        &self,
+        template: &str,
+        out_path: &str,
+        context: Value,
+        render: impl FnOnce(Value) -> Result<Vec<u8>, E>,
+    ) -> Result<Vec<u8>, E> {
+        self.total.fetch_add(1, Ordering::Relaxed);
+        let hash = {
+            let mut h = FxHasher::default();
+            template.hash(&mut h);
+            hash_json(&context, &mut h);
+            h.finish()
+        };
+        let cached = self
+            .lock()
+            .get(out_path)
+            .filter(|(h, _)| *h == hash)
+            .map(|(_, bytes)| bytes.clone());
+        if let Some(bytes) = cached {
+            return Ok(bytes.to_vec());
+        }
+        self.rendered.fetch_add(1, Ordering::Relaxed);
+        let bytes = render(context)?;
+        self.lock()
+            .insert(out_path.to_string(), (hash, Arc::from(bytes.as_slice())));
+        Ok(bytes)
+    }
+
+    /// Forgets pages the site no longer has.
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.pages
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|path, _| keep(path));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, Arc<[u8]>)>> {
+        self.pages.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Hashes a JSON value without serialising it (the context of a page holds its
+/// whole HTML; walking it is several times cheaper than printing it).
+fn hash_json(value: &Value, h: &mut FxHasher) {
+    match value {
+        Value::Null => 0u8.hash(h),
+        Value::Bool(b) => (1u8, b).hash(h),
+        Value::Number(n) => (2u8, n.to_string()).hash(h),
+        Value::String(s) => (3u8, s).hash(h),
+        Value::Array(items) => {
+            (4u8, items.len()).hash(h);
+            for v in items {
+                hash_json(v, h);
+            }
+        }
+        Value::Object(map) => {
+            (5u8, map.len()).hash(h);
+            for (k, v) in map {
+                k.hash(h);
+                hash_json(v, h);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_hashes_tell_structure_apart() {
+        let hash = |v: Value| {
+            let mut h = FxHasher::default();
+            hash_json(&v, &mut h);
+            h.finish()
+        };
+        assert_eq!(hash(json!({"a": [1, "x"]})), hash(json!({"a": [1, "x"]})));
+        assert_ne!(hash(json!({"a": ["1"]})), hash(json!({"a": [1]})));
+        assert_ne!(
+            hash(json!({"a": [["x"], []]})),
+            hash(json!({"a": [[], ["x"]]}))
+        );
+        assert_ne!(hash(json!({"ab": "c"})), hash(json!({"a": "bc"})));
+    }
+
+    #[test]
+    fn a_page_renders_again_only_when_its_context_changes() {
+        let cache = PageCache::default();
+        let render = |v: Value| Ok::<_, ()>(v.to_string().into_bytes());
+        let first = cache.page("t.html", "a/index.html", json!({"x": 1}), render);
+        let again = cache.page("t.html", "a/index.html", json!({"x": 1}), |_| Err(()));
+        assert_eq!(first, again);
+        let changed = cache.page("t.html", "a/index.html", json!({"x": 2}), render);
+        assert_eq!(changed.unwrap(), b"{\"x\":2}");
+        assert_eq!(cache.rendered.load(Ordering::Relaxed), 2);
     }
 }

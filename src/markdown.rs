@@ -81,7 +81,7 @@ pub struct FragmentRef {
     pub diagnostic: Diagnostic,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Rendered {
     pub html: String,
     pub toc: Vec<TocEntry>,

@@ -15,6 +15,7 @@ use crate::content::Content;
 use crate::date::PartialDate;
 use crate::diag::Diagnostics;
 use crate::html::json_for_script;
+use crate::incremental::PageCache;
 use crate::index::SiteIndex;
 use crate::markdown::{Rendered, TocEntry};
 use crate::output::Output;
@@ -227,13 +228,23 @@ struct Prepared<'a> {
     term_texts: Vec<String>,
     events: Vec<EventView>,
     tag_links: HashMap<String, TagLink>,
+    pages: Option<&'a PageCache>,
 }
 
 type PageResult = Result<(String, Vec<u8>), Diagnostics>;
 type PageJob<'a> = Box<dyn Fn() -> PageResult + Sync + 'a>;
 
 pub fn render_site(data: &SiteData<'_>) -> Result<Output, Diagnostics> {
-    let prepared = Prepared::new(data);
+    render_site_cached(data, None)
+}
+
+/// `render_site`, reusing pages whose context is unchanged (the dev server's rebuilds).
+pub fn render_site_cached(
+    data: &SiteData<'_>,
+    pages: Option<&PageCache>,
+) -> Result<Output, Diagnostics> {
+    let mut prepared = Prepared::new(data);
+    prepared.pages = pages;
     let mut jobs: Vec<PageJob<'_>> = Vec::new();
     let p = &prepared;
     jobs.push(Box::new(move || p.index_page()));
@@ -325,6 +336,7 @@ impl<'a> Prepared<'a> {
                 .collect(),
             events: Vec::new(),
             tag_links,
+            pages: None,
         };
         prepared.events = prepared.event_views();
         prepared.terms = prepared.term_views();
@@ -481,10 +493,15 @@ impl<'a> Prepared<'a> {
         ctx.insert("page", &page);
         extra(&mut ctx);
         let theme = self.data.theme;
-        theme
-            .tera
-            .render(template, &ctx)
-            .map(|html| (out_path, html.into_bytes()))
+        let render = |ctx: &Context| theme.tera.render(template, ctx).map(String::into_bytes);
+        let bytes = match self.pages {
+            Some(cache) => cache.page(template, &out_path, ctx.into_json(), |json| {
+                render(&Context::from_value(json)?)
+            }),
+            None => render(&ctx),
+        };
+        bytes
+            .map(|b| (out_path, b))
             .map_err(|e| theme.template_error(template, &e).into())
     }
 

@@ -14,6 +14,7 @@ use crate::content::{self, Content, ParseOptions};
 use crate::date::PartialDate;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::glossary::{Glossary, TermInfo, TermSpec};
+use crate::incremental::{self, Cache, DocCache};
 use crate::index::SiteIndex;
 use crate::markdown::{self, Doc, LinkTarget, Rendered, Renderer, SiteLinks};
 use crate::output::Output;
@@ -50,6 +51,15 @@ pub struct Built {
 }
 
 pub fn build(root: &Path, opts: &BuildOptions) -> Result<Built, Diagnostics> {
+    build_cached(root, opts, None)
+}
+
+/// `build`, reusing and refreshing the dev server's caches when given (same bytes).
+pub fn build_cached(
+    root: &Path,
+    opts: &BuildOptions,
+    mut cache: Option<&mut Cache>,
+) -> Result<Built, Diagnostics> {
     let started = Instant::now();
     let mut config = SiteConfig::load(root)?;
     if let Some(base) = &opts.base_url {
@@ -67,7 +77,16 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<Built, Diagnostics> {
     )?;
     warnings.extend(parse_warnings);
     let events = timeline::gather(&content)?;
-    let linked = link(&content, &config, &events)?;
+    if let Some(c) = cache.as_deref_mut() {
+        c.docs.begin(&config, &content);
+        c.pages.begin(&theme, &config.base_path());
+    }
+    let linked = link(
+        &content,
+        &config,
+        &events,
+        cache.as_deref_mut().map(|c| &mut c.docs),
+    )?;
     let index = SiteIndex::build(
         &content.articles,
         &linked.mentions(),
@@ -87,8 +106,12 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<Built, Diagnostics> {
         index: &index,
         today,
     };
-    let mut output = render::render_site(&data)?;
+    let mut output = render::render_site_cached(&data, cache.as_deref().map(|c| &c.pages))?;
     crate::publish::add_files(&mut output, &data);
+    if let Some(c) = cache {
+        keep_articles(&mut c.docs, &content, linked.articles);
+        c.pages.retain(|p| output.files.contains_key(p));
+    }
     let stats = Stats {
         articles: content.articles.len(),
         terms: content.terms.len(),
@@ -120,7 +143,23 @@ impl Linked {
     }
 }
 
-fn link(content: &Content, config: &SiteConfig, events: &[Event]) -> Result<Linked, Diagnostics> {
+/// Gives the article renders back to the cache they were taken from.
+fn keep_articles(docs: &mut DocCache, content: &Content, rendered: Vec<Rendered>) {
+    for ((i, a), r) in content.articles.iter().enumerate().zip(rendered) {
+        docs.keep(
+            incremental::article_key(i, &a.origin.file),
+            a.origin.text.clone(),
+            r,
+        );
+    }
+}
+
+fn link(
+    content: &Content,
+    config: &SiteConfig,
+    events: &[Event],
+    mut cache: Option<&mut DocCache>,
+) -> Result<Linked, Diagnostics> {
     let base = config.base_path();
     let options = markdown::options(&config.markdown);
     let plugins = markdown::plugins();
@@ -140,11 +179,25 @@ fn link(content: &Content, config: &SiteConfig, events: &[Event]) -> Result<Link
         plugins: &plugins,
         glossary: &glossary,
     };
+    // Cached renders are taken out first (sequentially), then only the rest rendered.
+    let mut cached: Vec<Option<Rendered>> = content
+        .articles
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let key = incremental::article_key(i, &a.origin.file);
+            cache.as_deref_mut()?.take(&key, &a.origin.text)
+        })
+        .collect();
     let articles: Vec<Rendered> = content
         .articles
         .par_iter()
+        .zip(cached.par_iter_mut())
         .enumerate()
-        .map(|(i, a)| {
+        .map(|(i, (a, hit))| {
+            if let Some(r) = hit.take() {
+                return r;
+            }
             let dir = match a.rel.rsplit_once('/') {
                 Some((d, _)) => format!("articles/{d}"),
                 None => "articles".to_string(),
@@ -163,11 +216,24 @@ fn link(content: &Content, config: &SiteConfig, events: &[Event]) -> Result<Link
             renderer.render(&doc, &links)
         })
         .collect();
+    let mut cached: Vec<Option<Rendered>> = content
+        .terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let key = incremental::term_key(i, &t.origin.file);
+            cache.as_deref_mut()?.take(&key, &t.origin.text)
+        })
+        .collect();
     let terms: Vec<Rendered> = content
         .terms
         .par_iter()
+        .zip(cached.par_iter_mut())
         .enumerate()
-        .map(|(i, t)| {
+        .map(|(i, (t, hit))| {
+            if let Some(r) = hit.take() {
+                return r;
+            }
             let prefix = format!("g-{}-", t.slug);
             let doc = Doc {
                 file: &t.origin.file,
@@ -183,14 +249,30 @@ fn link(content: &Content, config: &SiteConfig, events: &[Event]) -> Result<Link
             renderer.render(&doc, &links)
         })
         .collect();
+    let event_texts: Vec<Arc<str>> = events
+        .iter()
+        .map(|e| Arc::from(e.body.as_deref().unwrap_or("")))
+        .collect();
+    let mut cached: Vec<Option<Rendered>> = events
+        .iter()
+        .zip(&event_texts)
+        .map(|(e, text)| {
+            let key = incremental::event_key(&e.id, &e.origin.file);
+            cache.as_deref_mut()?.take(&key, text)
+        })
+        .collect();
     let event_docs: Vec<Rendered> = events
         .par_iter()
-        .map(|e| {
-            let text: Arc<str> = Arc::from(e.body.as_deref().unwrap_or(""));
+        .zip(&event_texts)
+        .zip(cached.par_iter_mut())
+        .map(|((e, text), hit)| {
+            if let Some(r) = hit.take() {
+                return r;
+            }
             let prefix = format!("e-{}-", e.id);
             let doc = Doc {
                 file: &e.origin.file,
-                text: &text,
+                text,
                 body_offset: 0,
                 body_line: 1,
                 dir: "articles",
@@ -202,6 +284,19 @@ fn link(content: &Content, config: &SiteConfig, events: &[Event]) -> Result<Link
             renderer.render(&doc, &links)
         })
         .collect();
+    if let Some(c) = cache {
+        for (i, (t, r)) in content.terms.iter().zip(&terms).enumerate() {
+            let key = incremental::term_key(i, &t.origin.file);
+            c.keep(key, t.origin.text.clone(), r.clone());
+        }
+        for ((e, text), r) in events.iter().zip(event_texts).zip(&event_docs) {
+            c.keep(
+                incremental::event_key(&e.id, &e.origin.file),
+                text,
+                r.clone(),
+            );
+        }
+    }
     let mut diags = Diagnostics::new();
     for r in articles.iter().chain(&terms) {
         for e in &r.errors {

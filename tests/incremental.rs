@@ -1,0 +1,205 @@
+//! Issue 5: the dev server's incremental rebuilds give the same bytes as a full build.
+
+mod common;
+
+use common::*;
+use kiji::incremental::SiteState;
+
+/// SplitMix64: deterministic edits without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const MAX_STEPS: usize = 20;
+
+const WORDS: &[&str] = &[
+    "alliance",
+    "Treaty",
+    "AOD",
+    "budget",
+    "deterrence",
+    "the",
+    "and",
+    "Japan",
+    "navy",
+    "drill",
+];
+
+fn seed_site() -> TestSite {
+    let site = TestSite::new();
+    site.term(
+        "aod.md",
+        "term = \"AOD\"\nexpansion = \"Air Defence\"",
+        "An air defence idea.",
+    );
+    site.term("treaty.md", "term = \"Treaty\"", "A binding agreement.");
+    for i in 0..4 {
+        article(&site, i, &mut Rng(i as u64), 0);
+    }
+    site
+}
+
+fn article(site: &TestSite, i: usize, rng: &mut Rng, version: usize) {
+    let words: Vec<&str> = (0..12).map(|_| WORDS[rng.below(WORDS.len())]).collect();
+    let link = if i > 0 && rng.below(2) == 0 {
+        format!(" See [the first](a0.md#part-{version}).")
+    } else {
+        String::new()
+    };
+    let front = format!(
+        "title = \"Article {i} v{}\"\ndate = 2025-0{}-1{}\ntags = [\"t{}\"]\n\n[[events]]\ndate = \"2024-0{}\"\ntitle = \"Event {i} about the {}\"",
+        rng.below(3),
+        1 + i % 9,
+        rng.below(9),
+        rng.below(3),
+        1 + rng.below(9),
+        WORDS[rng.below(WORDS.len())],
+    );
+    // Article 0 has every heading the others may link to.
+    let headings: String = if i == 0 {
+        (0..=MAX_STEPS)
+            .map(|v| format!("\n\n## Part {v}\n\nText."))
+            .collect()
+    } else {
+        String::new()
+    };
+    site.article(
+        &format!("a{i}.md"),
+        &front,
+        &format!("{}.{link}{headings}\n", words.join(" ")),
+    );
+}
+
+/// One random edit of the kinds an editor makes.
+fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> String {
+    match rng.below(9) {
+        0..=3 => {
+            let i = rng.below(6);
+            // Article 0 is rewritten with the same headings, so links to it stay valid.
+            article(site, i, rng, step);
+            format!("write a{i}.md")
+        }
+        4 => {
+            let i = 1 + rng.below(5);
+            let _ = std::fs::remove_file(site.path(&format!("content/articles/a{i}.md")));
+            format!("delete a{i}.md")
+        }
+        5 => {
+            let def = WORDS[rng.below(WORDS.len())];
+            site.term(
+                "treaty.md",
+                "term = \"Treaty\"",
+                &format!("A {def} agreement."),
+            );
+            "edit a term".into()
+        }
+        6 => {
+            let title = ["Test Site", "Another Title"][rng.below(2)];
+            site.config(&format!(
+                "title = \"{title}\"\nbase_url = \"https://example.org/\"\n"
+            ));
+            "edit site.toml".into()
+        }
+        7 => {
+            site.file(
+                "assets/style.css",
+                &format!("body {{ margin: {}px }}\n", rng.below(9)),
+            );
+            "edit the stylesheet".into()
+        }
+        _ => {
+            let extra = ["", "<p class=\"extra\">{{ article.words }}</p>"][rng.below(2)];
+            let base = kiji::theme::TEMPLATES
+                .iter()
+                .find(|(n, _)| *n == "article.html")
+                .unwrap()
+                .1;
+            site.file(
+                "layouts/article.html",
+                &base.replace(
+                    "{% endblock content %}",
+                    &format!("{extra}{{% endblock content %}}"),
+                ),
+            );
+            "edit a template".into()
+        }
+    }
+}
+
+#[test]
+fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
+    let mut compared = 0;
+    for seed in 0..3u64 {
+        let site = seed_site();
+        let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+        let mut rng = Rng(seed);
+        let mut history = Vec::new();
+        for step in 1..=MAX_STEPS {
+            history.push(edit(&site, &mut rng, step));
+            let full = kiji::build(site.root(), &site.options());
+            let incremental = state.rebuild();
+            match (full, incremental) {
+                (Ok(full), Ok(inc)) => {
+                    let differ = full.output.changed_paths(&inc.built.output);
+                    assert!(
+                        differ.is_empty(),
+                        "seed {seed}, after {history:?}: {differ:?} differ"
+                    );
+                    compared += 1;
+                }
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.render(), b.render(), "seed {seed}, after {history:?}")
+                }
+                (a, b) => panic!(
+                    "seed {seed}, after {history:?}: full build ok={}, incremental ok={}",
+                    a.is_ok(),
+                    b.is_ok()
+                ),
+            }
+        }
+    }
+    // Most steps must build, or the comparison above proves little.
+    assert!(compared > 40, "only {compared} successful builds compared");
+}
+
+#[test]
+fn an_edit_to_one_article_re_renders_only_what_depends_on_it() {
+    let site = TestSite::new();
+    for i in 0..20 {
+        site.simple(
+            &format!("a{i:02}.md"),
+            &format!("Article {i}"),
+            "Body text.\n",
+        );
+    }
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    let first = state.rebuild().unwrap();
+    assert_eq!(first.work.documents, first.work.documents_total);
+    assert_eq!(first.work.pages, first.work.pages_total);
+    // A body edit that keeps the title, date and reading time: only its page changes.
+    site.simple("a07.md", "Article 7", "Body text, edited.\n");
+    let second = state.rebuild().unwrap();
+    assert_eq!(second.work.documents, 1, "{}", second.work);
+    assert_eq!(second.work.pages, 1, "{}", second.work);
+    assert!(second.work.pages_total > 20);
+    // Nothing changed: nothing is rendered.
+    let third = state.rebuild().unwrap();
+    assert_eq!(
+        (third.work.documents, third.work.pages),
+        (0, 0),
+        "{}",
+        third.work
+    );
+    assert_eq!(third.built.output, second.built.output);
+}
