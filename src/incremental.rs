@@ -177,12 +177,15 @@ pub fn event_key(id: &str, file: &str) -> String {
     format!("e{id}:{file}")
 }
 
+/// Output path → (context hash, bytes).
+type PageMap = HashMap<String, (u64, Arc<[u8]>)>;
+
 /// Cached page bytes, keyed by output path, valid while the context hashes the same.
 #[derive(Default)]
 pub struct PageCache {
     /// Hash of the templates (and the base path their `url` helper adds).
     env: u64,
-    pages: Mutex<HashMap<String, (u64, Arc<[u8]>)>>,
+    pages: Mutex<PageMap>,
     rendered: AtomicUsize,
     total: AtomicUsize,
 }
@@ -242,7 +245,7 @@ impl PageCache {
             .retain(|path, _| keep(path));
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, Arc<[u8]>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PageMap> {
         self.pages.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
