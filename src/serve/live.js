@@ -13,6 +13,8 @@
     source.addEventListener("hello", (e) => {
       const d = JSON.parse(e.data);
       if (d.instance !== INSTANCE || d.generation !== generation) location.reload();
+      // For tests and the curious: the stream is open and this page is current.
+      window.kijiLive = { connected: true, generation };
     });
     source.addEventListener("reload", () => location.reload());
     source.addEventListener("css", (e) => {
