@@ -33,7 +33,8 @@ fn main() {
         generate(&tmp, n);
         format!("generated site, {n} articles")
     } else {
-        let src = value("--site").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+        let src = value("--site")
+            .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
         copy_site(&src, &tmp);
         format!("{}", src.display())
     };
@@ -118,7 +119,11 @@ fn start(root: &Path) -> Server {
 
 fn connect(addr: &str, base: &str) -> BufReader<TcpStream> {
     let mut stream = TcpStream::connect(addr).expect("connect");
-    write!(stream, "GET {base}__kiji/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET {base}__kiji/events HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+    )
+    .unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(120)))
         .unwrap();
@@ -154,6 +159,7 @@ fn first_article(dir: &Path) -> PathBuf {
 }
 
 fn copy_site(src: &Path, dst: &Path) {
+    fs::create_dir_all(dst).unwrap();
     for name in ["site.toml", "content", "layouts", "assets"] {
         let from = src.join(name);
         if from.exists() {

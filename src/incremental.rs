@@ -25,9 +25,12 @@ use serde_json::Value;
 use crate::config::{base_path_of, SiteConfig};
 use crate::content::Content;
 use crate::diag::Diagnostics;
+use crate::glossary::Mention;
+use crate::index::SiteIndex;
 use crate::markdown::Rendered;
 use crate::site::{self, BuildOptions, Built};
 use crate::theme::Theme;
+use crate::timeline::Event;
 
 /// How much work a rebuild did, for the terminal line.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +63,58 @@ pub struct Rebuilt {
 pub struct Cache {
     pub docs: DocCache,
     pub pages: PageCache,
+    pub index: IndexCache,
+}
+
+/// The last site index (backlinks, related articles, tags), reused while its inputs
+/// hash the same: most saves change an article's words, not its terms or tags.
+#[derive(Default)]
+pub struct IndexCache {
+    key: u64,
+    index: Option<Arc<SiteIndex>>,
+}
+
+impl IndexCache {
+    pub fn get_or_build(&mut self, key: u64, build: impl FnOnce() -> SiteIndex) -> Arc<SiteIndex> {
+        match &self.index {
+            Some(index) if self.key == key => index.clone(),
+            _ => {
+                let index = Arc::new(build());
+                self.key = key;
+                self.index = Some(index.clone());
+                index
+            }
+        }
+    }
+}
+
+/// Everything `SiteIndex::build` reads: each article's tags, each document's
+/// mentions, the events' articles and terms.
+pub fn index_key(
+    content: &Content,
+    mentions: &[Vec<Mention>],
+    events: &[Event],
+    event_terms: &[Vec<usize>],
+) -> u64 {
+    let mut h = FxHasher::default();
+    (content.terms.len(), content.articles.len()).hash(&mut h);
+    for a in &content.articles {
+        a.tags.hash(&mut h);
+    }
+    for ms in mentions {
+        ms.len().hash(&mut h);
+        for m in ms {
+            (m.term, m.count, &m.anchor).hash(&mut h);
+        }
+    }
+    for e in events {
+        e.refs.len().hash(&mut h);
+        for r in &e.refs {
+            r.article.hash(&mut h);
+        }
+    }
+    event_terms.hash(&mut h);
+    h.finish()
 }
 
 /// A site being edited: its root, build options and the caches of the last build.

@@ -87,13 +87,23 @@ pub fn build_cached(
         &events,
         cache.as_deref_mut().map(|c| &mut c.docs),
     )?;
-    let index = SiteIndex::build(
-        &content.articles,
-        &linked.mentions(),
-        content.terms.len(),
-        &events,
-        &linked.event_terms,
-    );
+    let mentions = linked.mentions();
+    let build_index = || {
+        SiteIndex::build(
+            &content.articles,
+            &mentions,
+            content.terms.len(),
+            &events,
+            &linked.event_terms,
+        )
+    };
+    let index = match cache.as_deref_mut() {
+        Some(c) => {
+            let key = incremental::index_key(&content, &mentions, &events, &linked.event_terms);
+            c.index.get_or_build(key, build_index)
+        }
+        None => Arc::new(build_index()),
+    };
     let data = SiteData {
         config: &config,
         theme: &theme,

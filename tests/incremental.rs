@@ -83,7 +83,20 @@ fn article(site: &TestSite, i: usize, rng: &mut Rng, version: usize) {
 
 /// One random edit of the kinds an editor makes.
 fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> String {
-    match rng.below(9) {
+    match rng.below(10) {
+        9 => {
+            // Only the tags change: the body (and so every mention) stays the same.
+            let i = rng.below(4);
+            let path = site.path(&format!("content/articles/a{i}.md"));
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                return format!("retag missing a{i}.md");
+            };
+            let tag = format!("tags = [\"t{}\"]", 3 + rng.below(3));
+            let start = text.find("tags = [").unwrap();
+            let end = start + text[start..].find(']').unwrap() + 1;
+            std::fs::write(&path, format!("{}{tag}{}", &text[..start], &text[end..])).unwrap();
+            format!("retag a{i}.md")
+        }
         0..=3 => {
             let i = rng.below(6);
             // Article 0 is rewritten with the same headings, so links to it stay valid.

@@ -25,7 +25,7 @@ pub const CONFIG_FILE: &str = "site.toml";
 /// A burst ends when no event came for this long. Editors' atomic saves (temp
 /// file, rename, delete the backup) arrive within a millisecond or two; a longer
 /// wait would only add to the save-to-reload time.
-const QUIET: Duration = Duration::from_millis(8);
+const QUIET: Duration = Duration::from_millis(5);
 /// ...but a never-ending burst (a `git checkout` of thousands of files) still
 /// rebuilds at least this often.
 const MAX_BURST: Duration = Duration::from_millis(300);
@@ -284,7 +284,7 @@ fn publish(
             let generation = old.generation + u64::from(!changed.is_empty());
             let base_path = r.built.config.base_path();
             let event = event_for(&changed, recovered, generation, &base_path);
-            let summary = format!(
+            let mut summary = format!(
                 "{}; {} file{} changed; {} in {}",
                 r.work,
                 changed.len(),
@@ -292,6 +292,9 @@ fn publish(
                 event.as_ref().map_or("no reload", |e| e.name()),
                 millis(started.elapsed()),
             );
+            if base_path != old.base_path {
+                summary.push_str(&format!("; the site is now served under {base_path}"));
+            }
             state.publish(Snapshot {
                 output: Arc::new(r.built.output),
                 base_path,
