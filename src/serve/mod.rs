@@ -157,7 +157,7 @@ fn serve(root: &Path, args: &ServeArgs) -> Result<(), ServeError> {
     let opts = args.common.options();
     let mut site = crate::incremental::SiteState::new(root.to_path_buf(), opts);
     // A content error never stops the server: it starts anyway and shows the errors.
-    let first = watch::first_build(&mut site);
+    let first = watch::first_build(&mut site, args.watch);
     if !is_loopback(&args.bind) {
         eprintln!(
             "warning: binding to {} makes the preview reachable from other machines on your network",

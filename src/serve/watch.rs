@@ -213,7 +213,7 @@ fn watch_error(path: &Path) -> impl FnOnce(notify::Error) -> ServeError + '_ {
 }
 
 /// The build the server starts with; a failure still gives a snapshot (of errors).
-pub fn first_build(site: &mut SiteState) -> Snapshot {
+pub fn first_build(site: &mut SiteState, watching: bool) -> Snapshot {
     let started = Instant::now();
     match site.rebuild() {
         Ok(r) => {
@@ -238,8 +238,13 @@ pub fn first_build(site: &mut SiteState) -> Snapshot {
             let diags = diags.sorted();
             crate::cli::report(&diags);
             println!(
-                "the build failed with {} errors; serving them until it builds",
-                diags.errors().count()
+                "the build failed with {} errors; {}",
+                diags.errors().count(),
+                if watching {
+                    "serving them until it builds"
+                } else {
+                    "serving them (add --watch to rebuild when you fix them)"
+                }
             );
             Snapshot {
                 base_path: site.base_path_guess(),
