@@ -487,3 +487,62 @@ fn changes_outside_the_sources_do_not_rebuild() {
     assert_eq!(events.next().name, "reload");
     assert!(events.next_within(Duration::from_millis(300)).is_none());
 }
+
+#[test]
+fn a_renamed_article_moves_to_its_new_url() {
+    let site = blog();
+    let server = Server::start(site.root(), &["--watch"]);
+    let mut events = server.events();
+    std::fs::rename(
+        site.path("content/articles/b.md"),
+        site.path("content/articles/c.md"),
+    )
+    .unwrap();
+    events.expect("reload");
+    assert_eq!(server.get("/articles/b/").status, 404);
+    assert_eq!(texts(&server.get("/articles/c/").html(), "h1"), ["Beta"]);
+}
+
+#[test]
+fn site_toml_saved_the_vim_way_is_seen() {
+    let site = blog();
+    let server = Server::start(site.root(), &["--watch"]);
+    let mut events = server.events();
+    std::fs::write(site.path("4913"), "").unwrap();
+    std::fs::remove_file(site.path("4913")).unwrap();
+    std::fs::rename(site.path("site.toml"), site.path("site.toml~")).unwrap();
+    std::fs::write(
+        site.path("site.toml"),
+        "title = \"Renamed Site\"\nbase_url = \"https://example.org/\"\n",
+    )
+    .unwrap();
+    std::fs::remove_file(site.path("site.toml~")).unwrap();
+    events.expect("reload");
+    let title = texts(&server.get("/articles/a/").html(), "title");
+    assert_eq!(title, ["Alpha · Renamed Site"]);
+}
+
+#[test]
+fn a_layouts_folder_created_while_serving_is_watched() {
+    let site = blog();
+    let server = Server::start(site.root(), &["--watch"]);
+    let mut events = server.events();
+    let base = kiji::theme::TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == "404.html")
+        .unwrap()
+        .1;
+    site.file(
+        "layouts/404.html",
+        &base.replace("Page not found", "Nothing here"),
+    );
+    events.expect("reload");
+    assert_eq!(texts(&server.get("/nope/").html(), "h1"), ["Nothing here"]);
+    // The new folder is now watched itself: a second edit inside it is seen too.
+    site.file(
+        "layouts/404.html",
+        &base.replace("Page not found", "Still nothing"),
+    );
+    events.expect("reload");
+    assert_eq!(texts(&server.get("/nope/").html(), "h1"), ["Still nothing"]);
+}
