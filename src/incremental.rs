@@ -28,6 +28,7 @@ use crate::diag::Diagnostics;
 use crate::glossary::Mention;
 use crate::index::SiteIndex;
 use crate::markdown::Rendered;
+use crate::search::SearchDoc;
 use crate::site::{self, BuildOptions, Built};
 use crate::theme::Theme;
 use crate::timeline::Event;
@@ -232,6 +233,8 @@ pub fn event_key(id: &str, file: &str) -> String {
     format!("e{id}:{file}")
 }
 
+type SearchFiles = Vec<(String, Vec<u8>)>;
+
 /// Output path → (context hash, bytes).
 type PageMap = HashMap<String, (u64, Arc<[u8]>)>;
 
@@ -241,6 +244,8 @@ pub struct PageCache {
     /// Hash of the templates (and the base path their `url` helper adds).
     env: u64,
     pages: Mutex<PageMap>,
+    /// The search index's files and the hash of the documents they index.
+    search: Mutex<Option<(u64, SearchFiles)>>,
     rendered: AtomicUsize,
     total: AtomicUsize,
 }
@@ -290,6 +295,30 @@ impl PageCache {
         self.lock()
             .insert(out_path.to_string(), (hash, Arc::from(bytes.as_slice())));
         Ok(bytes)
+    }
+
+    /// The search index's files, reused while every document it indexes hashes the
+    /// same (a stylesheet, template or no-op save does not rebuild it).
+    pub fn search_files(
+        &self,
+        docs: &[SearchDoc<'_>],
+        build: impl FnOnce() -> Vec<(String, Vec<u8>)>,
+    ) -> Vec<(String, Vec<u8>)> {
+        let mut h = FxHasher::default();
+        for d in docs {
+            let kind = matches!(d.kind, crate::search::Kind::Article);
+            (kind, d.title, d.url, d.summary, &d.keywords, d.text).hash(&mut h);
+        }
+        let key = h.finish();
+        let mut search = self.search.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((k, files)) = &*search {
+            if *k == key {
+                return files.clone();
+            }
+        }
+        let files = build();
+        *search = Some((key, files.clone()));
+        files
     }
 
     /// Forgets pages the site no longer has.

@@ -283,7 +283,12 @@ pub fn render_site_cached(
         crate::ical::calendar(data.config, &prepared.events, data.today),
     );
     output.insert(".nojekyll", Vec::new());
-    for (path, bytes) in crate::search::files(&prepared.search_docs()) {
+    let docs = prepared.search_docs();
+    let search_files = match pages {
+        Some(cache) => cache.search_files(&docs, || crate::search::files(&docs)),
+        None => crate::search::files(&docs),
+    };
+    for (path, bytes) in search_files {
         output.insert(path, bytes);
     }
     Ok(output)
