@@ -380,6 +380,10 @@ fn poll_mode_sees_changes_too() {
     site.simple("a.md", "Alpha", "Seen by polling.\n");
     events.expect("reload");
     assert!(prose(&server, "/articles/a/").contains("Seen by polling"));
+    // A second save within the same second (file times in whole seconds) is seen too.
+    site.simple("a.md", "Alpha", "Seen again.\n");
+    events.expect("reload");
+    assert!(prose(&server, "/articles/a/").contains("Seen again"));
 }
 
 #[test]

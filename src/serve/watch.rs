@@ -29,7 +29,7 @@ const QUIET: Duration = Duration::from_millis(5);
 /// ...but a never-ending burst (a `git checkout` of thousands of files) still
 /// rebuilds at least this often.
 const MAX_BURST: Duration = Duration::from_millis(300);
-const POLL_INTERVAL: Duration = Duration::from_millis(250);
+const POLL_INTERVAL: Duration = Duration::from_millis(300);
 
 /// What a burst of events touched, as paths relative to the site root.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -141,7 +141,12 @@ impl Watched {
             }
         };
         let watcher: Box<dyn Watcher + Send> = if poll {
-            let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+            // notify's poller keeps modification times in whole seconds, so a second
+            // save within the same second would go unseen; comparing contents catches
+            // it (at the price of reading the sources on every poll).
+            let config = notify::Config::default()
+                .with_poll_interval(POLL_INTERVAL)
+                .with_compare_contents(true);
             Box::new(PollWatcher::new(handler, config).map_err(watch_error(root))?)
         } else {
             Box::new(notify::recommended_watcher(handler).map_err(watch_error(root))?)
