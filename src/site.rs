@@ -66,27 +66,48 @@ pub fn build_cached(
         config.base_url = base.clone();
     }
     let today = opts.today.unwrap_or_else(PartialDate::today);
-    let theme = Theme::load(root, &config.base_path())?;
-    let (sources, mut warnings) = source::load_all(root)?;
-    let (content, parse_warnings) = content::parse_all(
-        &sources,
-        &config,
-        &ParseOptions {
-            drafts: opts.drafts,
-        },
-    )?;
-    warnings.extend(parse_warnings);
-    let events = timeline::gather(&content)?;
+    // The theme and the content do not depend on each other: report both at once.
+    let theme = Theme::load(root, &config.base_path());
+    let parsed = source::load_all(root).and_then(|(sources, mut warnings)| {
+        let (content, parse_warnings) = content::parse_all(
+            &sources,
+            &config,
+            &ParseOptions {
+                drafts: opts.drafts,
+            },
+        )?;
+        warnings.extend(parse_warnings);
+        Ok((content, warnings))
+    });
+    let (theme, (content, mut warnings)) = match (theme, parsed) {
+        (Ok(t), Ok(p)) => (t, p),
+        (Err(mut a), Err(b)) => {
+            a.extend(b);
+            return Err(a);
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
+    // Timeline and link errors are independent too: an unknown article in timeline.toml
+    // and a broken link in an article are reported by the same build.
+    let (events, timeline_diags) = timeline::gather(&content);
     if let Some(c) = cache.as_deref_mut() {
         c.docs.begin(&config, &content);
         c.pages.begin(&theme, &config.base_path());
     }
-    let linked = link(
+    let linked = match link(
         &content,
         &config,
         &events,
         cache.as_deref_mut().map(|c| &mut c.docs),
-    )?;
+    ) {
+        Ok(l) if !timeline_diags.has_errors() => l,
+        Ok(_) => return Err(timeline_diags),
+        Err(mut e) => {
+            e.extend(timeline_diags);
+            return Err(e);
+        }
+    };
+    warnings.extend(timeline_diags);
     let mentions = linked.mentions();
     let build_index = || {
         SiteIndex::build(

@@ -164,7 +164,115 @@ fn compile(
         let name = failing_template(&e).unwrap_or_default();
         return Err(template_diagnostic(templates, &name, &e).into());
     }
+    check_include_cycles(&tera, templates)?;
     Ok(tera)
+}
+
+/// Tera 1 follows `{% include %}` with no depth limit, so an include cycle would
+/// overflow the stack and abort the process while rendering: refuse it up front.
+fn check_include_cycles(
+    tera: &Tera,
+    templates: &BTreeMap<String, TemplateSource>,
+) -> Result<(), Diagnostics> {
+    let graph: BTreeMap<&str, Vec<String>> = tera
+        .templates
+        .iter()
+        .map(|(name, t)| (name.as_str(), template_edges(tera, t)))
+        .collect();
+    let mut done: Vec<&str> = Vec::new();
+    for start in graph.keys() {
+        let mut path = Vec::new();
+        if let Some(cycle) = find_cycle(&graph, start, &mut path, &mut done) {
+            return Err(include_cycle_diagnostic(templates, &cycle).into());
+        }
+    }
+    Ok(())
+}
+
+/// The templates rendering `t` renders too: its includes (the first that exists, as
+/// Tera picks) and its parent.
+fn template_edges(tera: &Tera, t: &tera::Template) -> Vec<String> {
+    let mut edges = Vec::new();
+    let mut stack: Vec<&tera::ast::Node> = t.ast.iter().collect();
+    stack.extend(t.macros.values().flat_map(|m| &m.body));
+    while let Some(node) = stack.pop() {
+        use tera::ast::Node;
+        match node {
+            Node::Include(_, names, _) => {
+                if let Some(n) = names.iter().find(|n| tera.templates.contains_key(*n)) {
+                    edges.push(n.clone());
+                }
+            }
+            Node::Block(_, b, _) => stack.extend(&b.body),
+            Node::Forloop(_, f, _) => {
+                stack.extend(&f.body);
+                stack.extend(f.empty_body.iter().flatten());
+            }
+            Node::If(i, _) => {
+                stack.extend(i.conditions.iter().flat_map(|(_, _, body)| body));
+                stack.extend(i.otherwise.iter().flat_map(|(_, body)| body));
+            }
+            Node::FilterSection(_, f, _) => stack.extend(&f.body),
+            Node::MacroDefinition(_, m, _) => stack.extend(&m.body),
+            _ => {}
+        }
+    }
+    edges.extend(t.parent.clone());
+    edges
+}
+
+/// Depth-first search; returns the path of the first cycle through `node`'s descendants.
+fn find_cycle<'g>(
+    graph: &'g BTreeMap<&'g str, Vec<String>>,
+    node: &'g str,
+    path: &mut Vec<&'g str>,
+    done: &mut Vec<&'g str>,
+) -> Option<Vec<String>> {
+    if let Some(i) = path.iter().position(|p| *p == node) {
+        let mut cycle: Vec<String> = path[i..].iter().map(|s| s.to_string()).collect();
+        cycle.push(node.to_string());
+        return Some(cycle);
+    }
+    if done.contains(&node) {
+        return None;
+    }
+    path.push(node);
+    for next in graph.get(node).into_iter().flatten() {
+        let Some((key, _)) = graph.get_key_value(next.as_str()) else {
+            continue;
+        };
+        if let Some(cycle) = find_cycle(graph, key, path, done) {
+            return Some(cycle);
+        }
+    }
+    path.pop();
+    done.push(node);
+    None
+}
+
+fn include_cycle_diagnostic(
+    templates: &BTreeMap<String, TemplateSource>,
+    cycle: &[String],
+) -> Diagnostic {
+    // Point at the include that closes the loop, in the template that holds it.
+    let (from, to) = (&cycle[cycle.len() - 2], &cycle[cycle.len() - 1]);
+    let mut d = Diagnostic::error(format!(
+        "template {from}: templates include each other in a loop: {}",
+        cycle.join(" → ")
+    ))
+    .help("Tera would include these templates forever; remove one of the includes (or extends) in the loop");
+    if let Some(source) = templates.get(from.as_str()) {
+        d = d.in_file(&source.file);
+        if let Some(line) = line_of(&source.text, &format!("\"{to}\"")) {
+            d = d.at_line(&source.text, line);
+        }
+    }
+    d
+}
+
+fn line_of(text: &str, needle: &str) -> Option<usize> {
+    let offset = text.find(needle)?;
+    Some(text[..offset].matches('\n').count() + 1)
 }
 
 /// The template named in "Failed to parse 'x.html'"-style messages.
@@ -221,8 +329,15 @@ fn template_diagnostic(
     } else {
         "this is kiji's built-in template; report it as a bug"
     });
-    if let Some(line) =
-        parse_error_line(&detail).or_else(|| missing_variable_line(&detail, &source.text))
+    if let Some(line) = parse_error_line(&detail)
+        .or_else(|| missing_variable_line(&detail, &source.text))
+        .or_else(|| missing_template_line(&detail, &source.text))
+        .or_else(|| {
+            detail
+                .contains("Circular extend")
+                .then(|| line_of(&source.text, "extends"))
+                .flatten()
+        })
     {
         d = d.at_line(&source.text, line);
     }
@@ -242,4 +357,12 @@ fn missing_variable_line(message: &str, text: &str) -> Option<usize> {
     let variable = &message[start..end];
     let offset = text.find(variable)?;
     Some(text[..offset].matches('\n').count() + 1)
+}
+
+/// "Template '[nope.html]' not found": the line of the include naming it.
+fn missing_template_line(message: &str, text: &str) -> Option<usize> {
+    let start = message.find("'[")? + 2;
+    let end = start + message[start..].find("]'")?;
+    let first = message[start..end].split(", ").next()?;
+    line_of(text, &format!("\"{first}\""))
 }

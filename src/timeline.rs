@@ -27,8 +27,9 @@ pub struct Event {
     pub origin: Origin,
 }
 
-/// Gathers every event, de-duplicating by `id` or by date and title.
-pub fn gather(content: &Content) -> Result<Vec<Event>, Diagnostics> {
+/// Gathers every event, de-duplicating by `id` or by date and title. An event naming an
+/// unknown article is kept without it, so later stages can report their own errors too.
+pub fn gather(content: &Content) -> (Vec<Event>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut events: Vec<Event> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
@@ -98,10 +99,7 @@ pub fn gather(content: &Content) -> Result<Vec<Event>, Diagnostics> {
     }
     check_unique_ids(&events, &mut diags);
     sort(&mut events);
-    if diags.has_errors() {
-        return Err(diags);
-    }
-    Ok(events)
+    (events, diags)
 }
 
 fn event_key(meta: &EventMeta) -> String {
