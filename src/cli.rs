@@ -124,10 +124,12 @@ fn build(root: &Path, args: &BuildArgs) -> ExitCode {
     let built = match site::build(root, &args.common.options()) {
         Ok(b) => b,
         Err(diags) => {
-            return failed(
-                &diags.sorted(),
-                &format!("build (the previous {} was left as it was)", out.display()),
-            )
+            let kept = if out.exists() {
+                format!("the previous {} was left as it was", out.display())
+            } else {
+                "nothing was written".to_string()
+            };
+            return failed(&diags.sorted(), &format!("build ({kept})"));
         }
     };
     report(&built.warnings);

@@ -266,12 +266,18 @@ fn warn_unknown(
     }
 }
 
+/// `example` is the TOML form (`key = value`); YAML front matter gets `key: value`.
 fn missing_field(origin: &Origin, field: &str, example: &str) -> Diagnostic {
+    let (example, fence) = if origin.text.starts_with("---") {
+        (example.replacen(" = ", ": ", 1), "---")
+    } else {
+        (example.to_string(), "+++")
+    };
     Diagnostic::error(format!("the front matter has no `{field}`"))
         .in_file(&origin.file)
         .at_line(&origin.text, 1)
         .help(format!(
-            "add a line such as `{example}` between the `+++` lines"
+            "add a line such as `{example}` between the `{fence}` lines"
         ))
 }
 

@@ -113,7 +113,14 @@ pub fn parse<T: DeserializeOwned>(
 }
 
 fn toml_error(e: &toml::de::Error, split: &Split<'_>, file: &str, source: &Arc<str>) -> Diagnostic {
-    let mut d = Diagnostic::error(format!("front matter: {}", e.message().trim()))
+    // toml names the problem ("invalid type: integer `5`, expected a string") but not the
+    // field; the key on the offending line does.
+    let field = e
+        .span()
+        .and_then(|span| key_on_line(split.raw, span.start))
+        .map(|k| format!("`{k}`: "))
+        .unwrap_or_default();
+    let mut d = Diagnostic::error(format!("front matter: {field}{}", e.message().trim()))
         .in_file(file)
         .help("front matter between `+++` lines is TOML: strings in \"quotes\", lists in [brackets], dates as 2025-01-20");
     match e.span() {
@@ -126,6 +133,20 @@ fn toml_error(e: &toml::de::Error, split: &Split<'_>, file: &str, source: &Arc<s
         None => d = d.at_line(source, 1),
     }
     d
+}
+
+/// The `key` of a `key = value` line holding byte `offset`, if the line has that shape.
+fn key_on_line(raw: &str, offset: usize) -> Option<&str> {
+    let offset = offset.min(raw.len());
+    let start = raw.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = raw[start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    bare.then_some(key)
 }
 
 fn yaml_error(

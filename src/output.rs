@@ -212,9 +212,13 @@ fn write_tree(output: &Output, dir: &Path) -> Result<(), OutputError> {
     for d in &dirs {
         fs::create_dir_all(d).map_err(io_err(d))?;
     }
+    let written = std::sync::atomic::AtomicUsize::new(0);
     output.files.par_iter().try_for_each(|(path, bytes)| {
         let target = dir.join(path);
-        fs::write(&target, bytes).map_err(io_err(&target))
+        let n = written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        injected_fault(n)
+            .and_then(|()| fs::write(&target, bytes))
+            .map_err(io_err(&target))
     })?;
     let marker = dir.join(MARKER);
     fs::write(
@@ -222,6 +226,41 @@ fn write_tree(output: &Output, dir: &Path) -> Result<(), OutputError> {
         "This folder is written by kiji. It is replaced on every build.\n",
     )
     .map_err(io_err(&marker))
+}
+
+/// Fault injection for tests: with `KIJI_FAULT_WRITE_AFTER=n`, writing fails after `n`
+/// files, as a full disk would. Debug builds only; a release binary never reads it.
+fn injected_fault(written: usize) -> io::Result<()> {
+    if cfg!(debug_assertions) {
+        let limit = std::env::var("KIJI_FAULT_WRITE_AFTER")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok());
+        if limit.is_some_and(|l| written >= l) {
+            return Err(io::Error::new(
+                io::ErrorKind::StorageFull,
+                "no space left on device (injected by KIJI_FAULT_WRITE_AFTER)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A file and a folder with the same path (e.g. an asset named `articles` beside the
+/// generated `articles/`) cannot both be written: the pairs that clash.
+pub fn path_clashes(output: &Output) -> Vec<(String, String)> {
+    output
+        .files
+        .keys()
+        .filter_map(|file| {
+            let folder = format!("{file}/");
+            output
+                .files
+                .range(folder.clone()..)
+                .next()
+                .filter(|(inner, _)| inner.starts_with(&folder))
+                .map(|(inner, _)| (file.clone(), inner.clone()))
+        })
+        .collect()
 }
 
 fn swap(staging: &Path, out: &Path, old: &Path) -> Result<(), OutputError> {

@@ -139,6 +139,7 @@ pub fn build_cached(
     };
     let mut output = render::render_site_cached(&data, cache.as_deref().map(|c| &c.pages))?;
     crate::publish::add_files(&mut output, &data);
+    check_clashes(&output, &theme)?;
     if let Some(c) = cache {
         keep_articles(&mut c.docs, &content, linked.articles);
         c.pages.retain(|p| output.files.contains_key(p));
@@ -511,4 +512,24 @@ fn check_event_anchors(
             }
         }
     }
+}
+
+/// Refuses an output where a file would have to be a folder too; the write would fail midway.
+fn check_clashes(output: &Output, theme: &Theme) -> Result<(), Diagnostics> {
+    let mut diags = Diagnostics::new();
+    for (file, inner) in crate::output::path_clashes(output) {
+        let (culprit, other) = if theme.assets.contains_key(&file) {
+            (format!("{}/{file}", crate::theme::ASSETS_DIR), inner)
+        } else {
+            (format!("{}/{}", crate::theme::ASSETS_DIR, inner), file)
+        };
+        diags.push(
+            Diagnostic::error(format!(
+                "{culprit} clashes with the generated {other}: one path cannot be both a file and a folder"
+            ))
+            .in_file(&culprit)
+            .help("rename or move the file in assets/"),
+        );
+    }
+    diags.into_result().map(drop)
 }

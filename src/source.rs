@@ -156,13 +156,7 @@ fn read_source(
             .in_file(&display)
             .help("check the file's permissions (it must be readable by you)")
     })?;
-    let text = decode(&bytes).map_err(|(line, col)| {
-        Diagnostic::error(format!(
-            "{display}:{line}:{col}: the file is not valid UTF-8 text"
-        ))
-        .in_file(&display)
-        .help("save the file as UTF-8 in your editor (\"Save with encoding\" → UTF-8)")
-    })?;
+    let text = decode(&bytes).map_err(|_| invalid_utf8(&display, &bytes))?;
     let sub = match kind {
         SourceKind::Article => ARTICLES_DIR,
         SourceKind::Term => GLOSSARY_DIR,
@@ -179,6 +173,24 @@ fn read_source(
         rel,
         text: Arc::from(text),
     })
+}
+
+/// Shows the offending line, decoded lossily, with the caret on the first bad byte
+/// (its offset is the same in the lossy text: everything before it is valid).
+fn invalid_utf8(display: &str, bytes: &[u8]) -> Diagnostic {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let valid = std::str::from_utf8(bytes)
+        .err()
+        .map_or(0, |e| e.valid_up_to());
+    let bad = bytes.get(valid).copied().unwrap_or(0);
+    let lossy: Arc<str> = Arc::from(normalize_newlines(&String::from_utf8_lossy(bytes)));
+    let prefix = normalize_newlines(&String::from_utf8_lossy(&bytes[..valid]));
+    Diagnostic::error(format!(
+        "the file is not valid UTF-8 text (unexpected byte 0x{bad:02X})"
+    ))
+    .in_file(display)
+    .at_span(&lossy, prefix.len()..prefix.len() + '\u{FFFD}'.len_utf8())
+    .help("save the file as UTF-8 in your editor (\"Save with encoding\" → UTF-8); the text may be in Shift JIS or Latin-1")
 }
 
 /// UTF-8 with an optional BOM; CRLF and lone CR become LF. On failure, the line and column.
