@@ -349,6 +349,9 @@ fn parse_article(source: &SourceFile, origin: Origin, diags: &mut Diagnostics) -
         );
     }
     check_events(&meta.events, &origin, false, diags);
+    if let Some(url) = meta.source.as_ref().and_then(|c| c.url.as_deref()) {
+        check_web_url(url, "source.url", &origin, diags);
+    }
     Some(Article {
         rel: source.rel.clone(),
         title,
@@ -370,6 +373,19 @@ fn parse_article(source: &SourceFile, origin: Origin, diags: &mut Diagnostics) -
         body_line: split.body_line,
         origin,
     })
+}
+
+/// A credit link goes into an `href`: only a web address may, never `javascript:`.
+fn check_web_url(url: &str, field: &str, origin: &Origin, diags: &mut Diagnostics) {
+    let lower = url.trim().to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        return;
+    }
+    let d = origin.error_at(
+        url,
+        format!("`{field}` must be a web address starting with https:// or http://, not \"{url}\""),
+    );
+    diags.push(d.help("copy the address from the browser's address bar, e.g. url = \"https://example.org/report\""));
 }
 
 fn check_events(

@@ -84,10 +84,12 @@ pub fn strip_tips(html: &str) -> String {
 }
 
 fn escape_text(text: &str) -> String {
+    // A bare CR would end the content line: a title could forge properties or events.
     text.replace('\\', "\\\\")
         .replace(';', "\\;")
         .replace(',', "\\,")
-        .replace('\n', "\\n")
+        .replace("\r\n", "\\n")
+        .replace(['\r', '\n'], "\\n")
 }
 
 /// Lines longer than 75 octets are folded with CRLF and a space, never inside a character.
@@ -121,6 +123,7 @@ mod tests {
     #[test]
     fn text_values_are_escaped() {
         assert_eq!(escape_text("a, b; c\nd"), "a\\, b\\; c\\nd");
+        assert_eq!(escape_text("a\rEND:VEVENT\r\nb"), "a\\nEND:VEVENT\\nb");
     }
 
     #[test]

@@ -200,9 +200,16 @@ fn rewrite_links<'a>(
         let mut ast = node.data.borrow_mut();
         let line = ast.sourcepos.start.line;
         let column = ast.sourcepos.start.column;
+        let is_image = matches!(ast.value, NodeValue::Image(_));
         let (NodeValue::Link(link) | NodeValue::Image(link)) = &mut ast.value else {
             continue;
         };
+        // Checked here rather than left to comrak, which stops checking once raw HTML is
+        // allowed: a trusted author may write HTML, but a pasted link must not run script.
+        if is_dangerous_url(&link.url, is_image) {
+            link.url = String::new();
+            continue;
+        }
         if link.url.is_empty() || is_external(&link.url) {
             continue;
         }
@@ -257,6 +264,35 @@ fn rewrite_links<'a>(
             // Site-absolute: keep it inside the base path (GitHub Pages project sites).
             link.url = format!("{}{}", links.base_path, rest);
         }
+    }
+}
+
+/// URLs that run code or smuggle a document when followed: `javascript:`, `vbscript:`,
+/// `file:` and `data:` (images may still use `data:image/png|gif|jpeg|webp`).
+/// Browsers ignore ASCII whitespace and control characters inside a scheme, so does this.
+pub fn is_dangerous_url(url: &str, is_image: bool) -> bool {
+    let scheme: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_ascii_control())
+        .take_while(|&c| c != ':')
+        .take(16)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let has_colon = url.contains(':');
+    if !has_colon {
+        return false;
+    }
+    match scheme.as_str() {
+        "javascript" | "vbscript" | "file" => true,
+        "data" => {
+            let rest = url.to_ascii_lowercase();
+            let rest = rest.split_once(':').map_or("", |(_, r)| r.trim_start());
+            !(is_image
+                && ["image/png", "image/gif", "image/jpeg", "image/webp"]
+                    .iter()
+                    .any(|t| rest.starts_with(t)))
+        }
+        _ => false,
     }
 }
 
@@ -337,6 +373,34 @@ mod tests {
         );
         assert_eq!(normalize("../../x.md"), None);
         assert_eq!(percent_decode("my%20file.md"), "my file.md");
+    }
+
+    #[test]
+    fn script_urls_are_dangerous_whatever_their_spelling() {
+        for url in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "java\nscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            "vbscript:msgbox(1)",
+            "file:///etc/passwd",
+            "data:text/html;base64,PHNjcmlwdD4=",
+        ] {
+            assert!(is_dangerous_url(url, false), "{url:?}");
+        }
+        assert!(is_dangerous_url("data:text/html,x", true));
+        assert!(!is_dangerous_url("data:image/png;base64,iVBOR", true));
+        for url in [
+            "https://x.org/javascript:",
+            "other.md",
+            "/a.png",
+            "#javascript:x",
+            "mailto:a@b",
+        ] {
+            assert!(!is_dangerous_url(url, false), "{url:?}");
+        }
     }
 
     #[test]
