@@ -135,13 +135,30 @@ fn walk_error(root: &Path, e: &walkdir::Error) -> Diagnostic {
         .in_file(path)
         .help("remove the link or point it outside its own folder");
     }
-    Diagnostic::error(format!(
-        "cannot read {path}: {}",
-        e.io_error()
-            .map_or_else(|| e.to_string(), |io| io.to_string())
-    ))
-    .in_file(path)
-    .help("check the file's permissions (it must be readable by you)")
+    match e.io_error() {
+        Some(io) => read_error(&path, io),
+        None => Diagnostic::error(format!("cannot read {path}: {e}"))
+            .in_file(path)
+            .help("check the file's permissions (it must be readable by you)"),
+    }
+}
+
+/// "cannot read" with a hint that fits the cause: a broken or looping link is not a
+/// permissions problem.
+fn read_error(path: &str, io: &std::io::Error) -> Diagnostic {
+    const ELOOP: i32 = 40;
+    let help = match io.kind() {
+        std::io::ErrorKind::NotFound => {
+            "it is a symbolic link to a file that does not exist: fix or remove the link"
+        }
+        _ if io.raw_os_error() == Some(ELOOP) => {
+            "it is a symbolic link that leads back to itself: remove the link"
+        }
+        _ => "check the file's permissions (it must be readable by you)",
+    };
+    Diagnostic::error(format!("cannot read {path}: {io}"))
+        .in_file(path)
+        .help(help)
 }
 
 fn read_source(
@@ -151,11 +168,7 @@ fn read_source(
     path: &Path,
 ) -> Result<SourceFile, Diagnostic> {
     let display = display_path(root, path);
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::error(format!("cannot read {display}: {e}"))
-            .in_file(&display)
-            .help("check the file's permissions (it must be readable by you)")
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| read_error(&display, &e))?;
     let text = decode(&bytes).map_err(|_| invalid_utf8(&display, &bytes))?;
     let sub = match kind {
         SourceKind::Article => ARTICLES_DIR,

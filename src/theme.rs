@@ -165,7 +165,97 @@ fn compile(
         return Err(template_diagnostic(templates, &name, &e).into());
     }
     check_include_cycles(&tera, templates)?;
+    check_macro_recursion(&tera, templates)?;
     Ok(tera)
+}
+
+/// A macro that calls itself (directly or through others) outside any `{% if %}` or
+/// `{% for %}` can never stop, and Tera would recurse until the stack overflows.
+/// Recursion under a condition is left alone: it is how trees are rendered.
+fn check_macro_recursion(
+    tera: &Tera,
+    templates: &BTreeMap<String, TemplateSource>,
+) -> Result<(), Diagnostics> {
+    let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (file, t) in &tera.templates {
+        for (name, m) in &t.macros {
+            let mut calls = Vec::new();
+            unconditional_calls(&m.body, &mut calls);
+            let targets = calls
+                .into_iter()
+                .filter_map(|(ns, callee)| {
+                    let target = if ns == "self" {
+                        Some(file.as_str())
+                    } else {
+                        t.imported_macro_files
+                            .iter()
+                            .find(|(_, n)| *n == ns)
+                            .map(|(f, _)| f.as_str())
+                    };
+                    target.map(|f| format!("{f}::{callee}"))
+                })
+                .collect();
+            graph.insert(format!("{file}::{name}"), targets);
+        }
+    }
+    let graph: BTreeMap<&str, Vec<String>> =
+        graph.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    let mut done = Vec::new();
+    for start in graph.keys() {
+        let mut path = Vec::new();
+        if let Some(cycle) = find_cycle(&graph, start, &mut path, &mut done) {
+            let (file, name) = cycle[0].split_once("::").unwrap_or(("", &cycle[0]));
+            let mut d = Diagnostic::error(format!(
+                "template {file}: the macro `{name}` calls itself with no condition that could stop it: {}",
+                cycle.join(" → ")
+            ))
+            .help("put the recursive call inside an {% if %} that becomes false, or remove it");
+            if let Some(source) = templates.get(file) {
+                d = d.in_file(&source.file);
+                if let Some(line) = line_of(&source.text, &format!("macro {name}")) {
+                    d = d.at_line(&source.text, line);
+                }
+            }
+            return Err(d.into());
+        }
+    }
+    Ok(())
+}
+
+/// Macro calls (namespace, name) that run whenever `nodes` run: not under if/for.
+fn unconditional_calls(nodes: &[tera::ast::Node], calls: &mut Vec<(String, String)>) {
+    use tera::ast::Node;
+    for node in nodes {
+        match node {
+            Node::VariableBlock(_, e) => expr_calls(e, calls),
+            Node::Set(_, set) => expr_calls(&set.value, calls),
+            Node::FilterSection(_, f, _) => unconditional_calls(&f.body, calls),
+            Node::Block(_, b, _) => unconditional_calls(&b.body, calls),
+            _ => {}
+        }
+    }
+}
+
+fn expr_calls(e: &tera::ast::Expr, calls: &mut Vec<(String, String)>) {
+    use tera::ast::ExprVal;
+    match &e.val {
+        ExprVal::MacroCall(m) => {
+            calls.push((m.namespace.clone(), m.name.clone()));
+            m.args.values().for_each(|a| expr_calls(a, calls));
+        }
+        ExprVal::FunctionCall(f) => f.args.values().for_each(|a| expr_calls(a, calls)),
+        ExprVal::Math(m) => {
+            expr_calls(&m.lhs, calls);
+            expr_calls(&m.rhs, calls);
+        }
+        // `a and f()` may be a guard: only the left side always runs.
+        ExprVal::Logic(l) => expr_calls(&l.lhs, calls),
+        ExprVal::Array(items) => items.iter().for_each(|i| expr_calls(i, calls)),
+        _ => {}
+    }
+    for f in &e.filters {
+        f.args.values().for_each(|a| expr_calls(a, calls));
+    }
 }
 
 /// Tera 1 follows `{% include %}` with no depth limit, so an include cycle would

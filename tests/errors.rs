@@ -544,7 +544,23 @@ fn dangling_symlink_in_content() {
         },
         "content/articles/link.md",
         None,
-        "cannot read content/articles/link.md",
+        "a symbolic link to a file that does not exist",
+    );
+}
+
+#[test]
+fn symlink_to_itself_in_content() {
+    let err = assert_fails_keeping_public(
+        |s| {
+            std::os::unix::fs::symlink("self.md", s.path("content/articles/self.md")).unwrap();
+        },
+        "content/articles/self.md",
+        None,
+        "cannot read content/articles/self.md: Too many levels of symbolic links",
+    );
+    assert!(
+        err.contains("a symbolic link that leads back to itself"),
+        "{err}"
     );
 }
 
@@ -637,6 +653,43 @@ fn template_extends_loop() {
         Some(1),
         "Circular extend detected",
     );
+}
+
+#[test]
+fn template_macro_calling_itself_forever_is_refused() {
+    assert_fails_keeping_public(
+        |s| {
+            s.file(
+                "layouts/m.html",
+                "{% macro f() %}\n{{ self::f() }}\n{% endmacro f %}\n",
+            );
+            s.file(
+                "layouts/article.html",
+                "{% import \"m.html\" as m %}{% extends \"base.html\" %}\n{% block content %}{{ m::f() }}{% endblock content %}\n",
+            );
+        },
+        "layouts/m.html",
+        Some(1),
+        "the macro `f` calls itself with no condition that could stop it",
+    );
+}
+
+#[test]
+fn template_macro_recursing_under_a_condition_is_allowed() {
+    let site = TestSite::new();
+    site.simple("a.md", "A", "x");
+    site.file(
+        "layouts/m.html",
+        "{% macro f(n) %}{% if n > 0 %}[{{ n }}]{{ self::f(n=n-1) }}{% endif %}{% endmacro f %}\n",
+    );
+    site.file(
+        "layouts/article.html",
+        "{% import \"m.html\" as m %}{% extends \"base.html\" %}\n{% block content %}{{ m::f(n=3) }}{% endblock content %}\n",
+    );
+    let built = site.build();
+    let html =
+        String::from_utf8(built.output.get("articles/a/index.html").unwrap().to_vec()).unwrap();
+    assert!(html.contains("[3][2][1]"));
 }
 
 // ---- The catalogue: glossary and timeline -------------------------------------------
