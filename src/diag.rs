@@ -188,13 +188,24 @@ impl Diagnostics {
         self.0.len()
     }
 
-    /// Sorted by file and line so a report reads top to bottom.
+    /// Sorted by file and line so a report reads top to bottom, each problem once
+    /// (a template error is met again on every page that uses the template).
     pub fn sorted(mut self) -> Self {
         self.0.sort_by(|a, b| {
             (a.severity == Severity::Warning, &a.file, a.line).cmp(&(
                 b.severity == Severity::Warning,
                 &b.file,
                 b.line,
+            ))
+        });
+        let mut seen = std::collections::HashSet::new();
+        self.0.retain(|d| {
+            seen.insert((
+                d.severity == Severity::Error,
+                d.file.clone(),
+                d.line,
+                d.column,
+                d.message.clone(),
             ))
         });
         self

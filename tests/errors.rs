@@ -595,6 +595,27 @@ fn non_markdown_file_in_articles_is_ignored_with_a_warning() {
 // ---- The catalogue: templates -----------------------------------------------------
 
 #[test]
+fn template_error_met_on_every_page_is_reported_once() {
+    let site = TestSite::new();
+    for i in 0..3 {
+        site.simple(&format!("a{i}.md"), &format!("A{i}"), "x");
+    }
+    site.file(
+        "layouts/article.html",
+        "{% extends \"base.html\" %}\n{% block content %}\n{{ article.nope }}\n{% endblock content %}\n",
+    );
+    let run = site.run(&["build"]);
+    run.failed();
+    assert_eq!(
+        run.stderr.matches("error: template article.html").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("failed with 1 error"), "{}", run.stderr);
+}
+
+#[test]
 fn template_missing_include() {
     assert_fails_keeping_public(
         |s| {
