@@ -402,13 +402,7 @@ fn template_diagnostic(
     let Some(source) = templates.get(&name) else {
         return Diagnostic::error(format!("template error: {}", chain.join(": ")));
     };
-    let summary = detail
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('='))
-        .unwrap_or(&detail)
-        .trim()
-        .to_string();
+    let summary = error_summary(&detail);
     let mut d = Diagnostic::error(format!(
         "template {name}: {}",
         summary.trim_start_matches("* ")
@@ -455,4 +449,22 @@ fn missing_template_line(message: &str, text: &str) -> Option<usize> {
     let end = start + message[start..].find("]'")?;
     let first = message[start..end].split(", ").next()?;
     line_of(text, &format!("\"{first}\""))
+}
+
+/// The one line of a Tera message that says what is wrong. Parse errors draw a pest
+/// snippet (`--> 3:19`, `|`, `^---`) and end with `= expected …`; render errors are
+/// a single sentence.
+fn error_summary(detail: &str) -> String {
+    let lines = || detail.lines().map(str::trim).filter(|l| !l.is_empty());
+    let expected = lines().find_map(|l| l.strip_prefix("= "));
+    let sentence = || {
+        lines()
+            .filter(|l| !l.starts_with("-->") && !l.starts_with('|') && !l.starts_with('='))
+            .filter(|l| !l.chars().next().is_some_and(|c| c.is_ascii_digit()) || !l.contains('|'))
+            .next_back()
+    };
+    expected
+        .or_else(sentence)
+        .unwrap_or(detail.trim())
+        .to_string()
 }

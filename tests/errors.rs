@@ -160,7 +160,7 @@ fn template_error_names_the_template_file_and_line() {
         },
         "layouts/article.html",
         Some(3),
-        "template",
+        "template article.html: expected",
     );
 }
 
