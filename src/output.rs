@@ -110,6 +110,13 @@ pub fn check_output_dir(root: &Path, out: &Path) -> Result<(), OutputError> {
             ));
         }
     }
+    // The swap renames whatever is at `out` aside: never let that be someone's file.
+    if out_abs.exists() && !out_abs.is_dir() {
+        return Err(refused(
+            "it is a file, not a folder",
+            "point --output at a folder (kiji creates it if it does not exist)",
+        ));
+    }
     if out_abs.is_dir()
         && !out_abs.join(MARKER).exists()
         && fs::read_dir(&out_abs)

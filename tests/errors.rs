@@ -897,6 +897,37 @@ fn output_folder_kiji_did_not_create_is_refused() {
 }
 
 #[test]
+fn output_that_is_a_file_is_refused() {
+    let site = TestSite::new();
+    site.simple("a.md", "A", "x");
+    site.file("notes.txt", "precious");
+    assert_output_refused(&site, "notes.txt", "it is a file, not a folder");
+    assert_eq!(
+        std::fs::read_to_string(site.path("notes.txt")).unwrap(),
+        "precious"
+    );
+    let run = site.run(&["build", "--output", "site.toml"]);
+    run.failed();
+    assert!(site.path("site.toml").is_file());
+}
+
+#[test]
+fn named_pipe_in_content_does_not_hang_the_build() {
+    let site = TestSite::new();
+    site.simple("a.md", "A", "x");
+    let status = std::process::Command::new("mkfifo")
+        .arg(site.path("content/articles/pipe.md"))
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        eprintln!("SKIPPED named_pipe_in_content_does_not_hang_the_build: mkfifo unavailable");
+        return;
+    }
+    // Reading a pipe with no writer would block forever; only regular files are read.
+    site.run(&["build"]).ok();
+    assert!(site.path("public/articles/a/index.html").is_file());
+}
+
+#[test]
 fn write_error_midway_keeps_the_previous_output() {
     let site = TestSite::new();
     site.simple("a.md", "A", "x");
