@@ -670,7 +670,8 @@ fn template_extends_loop() {
             s.file("layouts/article.html", "{% extends \"x.html\" %}\n");
             s.file("layouts/x.html", "{% extends \"article.html\" %}\n");
         },
-        "layouts/article.html",
+        // Tera finds the loop from either end (its templates are in a HashMap).
+        ".html",
         Some(1),
         "Circular extend detected",
     );
