@@ -774,6 +774,22 @@ fn glossary_duplicate_alias() {
 }
 
 #[test]
+fn explicit_link_to_an_unknown_term() {
+    assert_fails_keeping_public(
+        |s| {
+            s.simple(
+                "a.md",
+                "A",
+                "Intro.\n\nSee [[Nonexistent Term]] and [[日本\nの安全]].\n",
+            );
+        },
+        "content/articles/a.md",
+        Some(7),
+        "[[Nonexistent Term]] names no glossary term",
+    );
+}
+
+#[test]
 fn event_with_invalid_date() {
     assert_fails_keeping_public(
         |s| {

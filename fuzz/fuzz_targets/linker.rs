@@ -30,6 +30,11 @@ fuzz_target!(|data: &str| {
     let config = MarkdownConfig::default();
     for mode in [LinkMode::First, LinkMode::All] {
         let linked = render_standalone(&glossary, body, &config, mode);
+        // Diagnostics (e.g. `[[unknown term]]`) point into the text: rendering them
+        // slices it, which must stay on character boundaries.
+        for d in &linked.errors {
+            let _ = d.render();
+        }
         let plain = render_standalone(&empty, body, &config, mode);
         // Linking only wraps text; the words a reader sees stay the same.
         assert_eq!(
