@@ -66,8 +66,9 @@ impl Diagnostic {
 
     /// Points at a byte range of the file's text; line and column follow from it.
     pub fn at_span(mut self, source: &Arc<str>, span: Range<usize>) -> Self {
-        let start = span.start.min(source.len());
-        let end = span.end.clamp(start, source.len());
+        // Rendering slices the text: keep both ends on character boundaries.
+        let start = floor_char_boundary(source, span.start);
+        let end = floor_char_boundary(source, span.end.max(start));
         let (line, column) = line_col(source, start);
         self.line = Some(line);
         self.column = Some(column);

@@ -167,11 +167,14 @@ fn yaml_error(
     match e.location() {
         Some(loc) => {
             let line_offset = line_col(source, split.raw_offset).0 - 1;
-            let start = crate::diag::line_start(source, loc.line() + line_offset)
-                + loc.column().saturating_sub(1);
-            let end = source[start.min(source.len())..]
-                .find('\n')
-                .map_or(source.len(), |i| start + i);
+            let line = crate::diag::line_start(source, loc.line() + line_offset);
+            let end = source[line..].find('\n').map_or(source.len(), |i| line + i);
+            // libyaml counts columns in characters, not bytes (found by fuzzing: a BOM
+            // inside the front matter put a byte offset in the middle of a character).
+            let start = source[line..end]
+                .char_indices()
+                .nth(loc.column().saturating_sub(1))
+                .map_or(end, |(i, _)| line + i);
             d.at_span(source, start..end)
         }
         None => d.at_line(source, 1),
@@ -261,6 +264,19 @@ mod tests {
         let sp = split(&s, "a.md", &s).unwrap();
         let e = parse::<Meta>(&sp, "a.md", &s).unwrap_err();
         assert_eq!(e.line, Some(3), "{e}");
+    }
+
+    #[test]
+    fn yaml_errors_after_multibyte_characters_point_at_the_right_character() {
+        // Fuzzing found this: the caret's byte offset fell inside the BOM on line 2.
+        let s = src("---\n\u{feff}x: [\n---\n");
+        let sp = split(&s, "a.md", &s).unwrap();
+        let e = parse::<Meta>(&sp, "a.md", &s).unwrap_err();
+        let _ = e.render();
+        let s = src("---\ntitle: 日本\ncount: 日本\n---\n");
+        let sp = split(&s, "a.md", &s).unwrap();
+        let e = parse::<Meta>(&sp, "a.md", &s).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(3), Some(8)), "{e}");
     }
 
     #[test]

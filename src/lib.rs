@@ -16,6 +16,8 @@ pub mod crawl;
 pub mod date;
 pub mod diag;
 pub mod frontmatter;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod glossary;
 pub mod highlight;
 pub mod html;
