@@ -458,10 +458,11 @@ fn error_summary(detail: &str) -> String {
     let lines = || detail.lines().map(str::trim).filter(|l| !l.is_empty());
     let expected = lines().find_map(|l| l.strip_prefix("= "));
     let sentence = || {
-        lines()
-            .filter(|l| !l.starts_with("-->") && !l.starts_with('|') && !l.starts_with('='))
-            .filter(|l| !l.chars().next().is_some_and(|c| c.is_ascii_digit()) || !l.contains('|'))
-            .next_back()
+        lines().rfind(|l| {
+            let snippet = l.starts_with("-->") || l.starts_with('|') || l.starts_with('=');
+            let numbered = l.chars().next().is_some_and(|c| c.is_ascii_digit()) && l.contains('|');
+            !snippet && !numbered
+        })
     };
     expected
         .or_else(sentence)
