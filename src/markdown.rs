@@ -139,6 +139,41 @@ impl Renderer<'_> {
     }
 }
 
+/// Renders one Markdown text on its own: no other pages to link to, the given glossary.
+/// For tests, fuzzing and tools; the build goes through `Renderer::render`.
+pub fn render_standalone(
+    glossary: &Glossary,
+    body: &str,
+    config: &MarkdownConfig,
+    link_mode: LinkMode,
+) -> Rendered {
+    let options = options(config);
+    let plugins = plugins();
+    let renderer = Renderer {
+        options: &options,
+        plugins: &plugins,
+        glossary,
+    };
+    let text: Arc<str> = Arc::from(body);
+    let doc = Doc {
+        file: "standalone.md",
+        text: &text,
+        body_offset: 0,
+        body_line: 1,
+        dir: "articles",
+        link_mode,
+        exclude_term: None,
+        id_prefix: "m-",
+        article: None,
+    };
+    let targets = HashMap::new();
+    let links = SiteLinks {
+        targets: &targets,
+        base_path: "/",
+    };
+    renderer.render(&doc, &links)
+}
+
 /// Heading ids exactly as comrak assigns them, and the h2/h3 table of contents.
 fn headings<'a>(root: &'a AstNode<'a>) -> (Vec<TocEntry>, Vec<String>) {
     let mut anchorizer = Anchorizer::new();
