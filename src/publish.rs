@@ -145,20 +145,26 @@ fn absolutize(html: &str, page_url: &str, origin: &str) -> String {
     if origin.is_empty() {
         return html.to_string();
     }
+    // One pass over the text for both attributes. Searching the rest of the page for each
+    // attribute after every link was quadratic: a 4 MB article with a link per paragraph
+    // took minutes (found by tests/large.rs).
+    static ATTRS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    let attrs = ATTRS.get_or_init(|| {
+        aho_corasick::AhoCorasick::new([" href=\"", " src=\""]).expect("two literal patterns")
+    });
     let mut out = String::with_capacity(html.len() + 256);
-    let mut rest = html;
-    while let Some(at) = [" href=\"", " src=\""]
-        .iter()
-        .filter_map(|attr| rest.find(attr).map(|i| i + attr.len()))
-        .min()
-    {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let end = rest.find('"').unwrap_or(rest.len());
-        out.push_str(&absolute_link(&rest[..end], page_url, origin));
-        rest = &rest[end..];
+    let mut done = 0;
+    for m in attrs.find_iter(html) {
+        if m.start() < done {
+            continue; // inside a value already rewritten
+        }
+        let at = m.end();
+        out.push_str(&html[done..at]);
+        let end = html[at..].find('"').map_or(html.len(), |i| at + i);
+        out.push_str(&absolute_link(&html[at..end], page_url, origin));
+        done = end;
     }
-    out.push_str(rest);
+    out.push_str(&html[done..]);
     out
 }
 

@@ -40,7 +40,14 @@ fn a_very_large_article_builds_completely() {
     site.simple("big.md", "Big", &body);
     let started = Instant::now();
     site.run(&["build"]).ok();
-    eprintln!("{mb} MB article built in {:?}", started.elapsed());
+    let elapsed = started.elapsed();
+    eprintln!("{mb} MB article built in {elapsed:?}");
+    // A debug build takes ~10 s for 3 MB; a quadratic pass (the feed's link rewriting
+    // once was one) took 95 s. Generous, for a busy machine.
+    assert!(
+        elapsed.as_secs() < 12 * mb as u64 + 10,
+        "{mb} MB took {elapsed:?}: something is not linear"
+    );
     let html = std::fs::read_to_string(site.path("public/articles/big/index.html")).unwrap();
     // Complete: the last section is there, and every section's heading got its id.
     let last = sections - 1;
