@@ -353,6 +353,18 @@ fn front_matter_invalid_yaml_date() {
 }
 
 #[test]
+fn article_date_that_is_not_a_day() {
+    assert_fails_keeping_public(
+        |s| {
+            s.article("a.md", "title = \"A\"\ndate = \"2025-01\"", "x");
+        },
+        "content/articles/a.md",
+        Some(3),
+        "the article's `date` must be a full day, not \"2025-01\"",
+    );
+}
+
+#[test]
 fn front_matter_unknown_field_warns_but_builds() {
     let site = TestSite::new();
     site.article(
