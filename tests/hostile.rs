@@ -149,7 +149,10 @@ fn hostile_text_survives_as_text_in_html_contexts() {
         .iter()
         .any(|h| h.contains("tags/")));
     // Raw HTML is dropped by default; the words around it stay.
-    assert!(texts(&html, "article b").is_empty(), "the author's <b> got through");
+    assert!(
+        texts(&html, "article b").is_empty(),
+        "the author's <b> got through"
+    );
     let body = texts(&html, "article");
     assert!(
         body.iter()
