@@ -420,6 +420,11 @@ fn collect_text_runs<'a>(root: &'a AstNode<'a>) -> Vec<Vec<&'a AstNode<'a>>> {
         }
         flush_run(&mut run, &mut runs);
     }
+    // The stack visits containers out of order; "first mention" means first in the text.
+    runs.sort_by_key(|run| {
+        let pos = run[0].data.borrow().sourcepos.start;
+        (pos.line, pos.column)
+    });
     runs
 }
 

@@ -116,6 +116,17 @@ fn only_the_first_mention_is_linked_by_default() {
 }
 
 #[test]
+fn the_first_mention_in_reading_order_is_the_linked_one() {
+    let body = "Before *the* EDD, a wrapped\nline.\n\n## Heading\n\nLater the EDD again, and the *Quad* then the Quad.\n";
+    let html = article_page(&glossary_site(), body);
+    assert_eq!(linked_terms(&html), ["EDD", "Quad"]);
+    let first_paragraph = &select(&html, ".prose p")[0];
+    assert_eq!(first_paragraph.select(&sel("a.term")).count(), 1, "EDD is linked where it first appears");
+    let second = &select(&html, ".prose p")[1];
+    assert_eq!(texts(&html, ".prose p em a.term"), ["Quad"], "{}", second.html());
+}
+
+#[test]
 fn link_mode_all_and_none_from_config_and_front_matter() {
     let site = glossary_site();
     site.config("title = \"T\"\n[glossary]\nlink = \"all\"\n");
