@@ -147,7 +147,11 @@ fn profiles(
         .zip(mentions)
         .map(|(a, ms)| {
             let mut ids: Vec<usize> = Vec::with_capacity(a.tags.len());
-            for id in a.tags.iter().filter_map(|t| tag_ids.get(slugify(t).as_str())) {
+            for id in a
+                .tags
+                .iter()
+                .filter_map(|t| tag_ids.get(slugify(t).as_str()))
+            {
                 if !ids.contains(id) {
                     ids.push(*id);
                 }

@@ -209,19 +209,16 @@ pub fn write_staged(output: &Output, out: &Path) -> Result<(), OutputError> {
 
 fn write_tree(output: &Output, dir: &Path) -> Result<(), OutputError> {
     fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let mut dirs: Vec<PathBuf> = output
-        .files
-        .keys()
-        .filter_map(|p| Path::new(p).parent().map(|d| dir.join(d)))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    for d in &dirs {
-        fs::create_dir_all(d).map_err(io_err(d))?;
-    }
+    crate::progress::stage("writing", output.len());
+    // Folders are made by the writers, in parallel: one page per folder is the common
+    // case, and making 10,000 of them up front was a serial stretch of the build.
     let written = std::sync::atomic::AtomicUsize::new(0);
     output.files.par_iter().try_for_each(|(path, bytes)| {
+        crate::progress::tick();
         let target = dir.join(path);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).map_err(io_err(parent))?;
+        }
         let n = written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         injected_fault(n)
             .and_then(|()| fs::write(&target, bytes))

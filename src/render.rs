@@ -272,7 +272,14 @@ pub fn render_site_cached(
     }
     jobs.push(Box::new(move || p.not_found_page()));
     jobs.push(Box::new(move || p.search_page()));
-    let results: Vec<_> = jobs.par_iter().map(|job| job()).collect();
+    crate::progress::stage("rendering", jobs.len());
+    let results: Vec<_> = jobs
+        .par_iter()
+        .map(|job| {
+            crate::progress::tick();
+            job()
+        })
+        .collect();
     let mut output = Output::default();
     let mut diags = Diagnostics::new();
     for r in results {
