@@ -280,7 +280,30 @@ fn swap(staging: &Path, out: &Path, old: &Path) -> Result<(), OutputError> {
         return Err(io_err(out)(e));
     }
     if had_previous {
-        let _ = fs::remove_dir_all(old);
+        remove_tree(old);
     }
     Ok(())
+}
+
+/// `remove_dir_all`, in parallel: deleting the previous 10,000-page output one file
+/// at a time was 5% of a 10,000-article build's profile, all of it on one core.
+fn remove_tree(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let entries: Vec<(PathBuf, bool)> = entries
+        .filter_map(Result::ok)
+        .map(|e| (e.path(), e.file_type().is_ok_and(|t| t.is_dir())))
+        .collect();
+    entries.par_iter().for_each(|(path, is_dir)| {
+        if *is_dir {
+            remove_tree(path);
+        } else {
+            let _ = fs::remove_file(path);
+        }
+    });
+    // Anything left (a permission problem, a racing writer) gets the plain attempt.
+    if fs::remove_dir(dir).is_err() {
+        let _ = fs::remove_dir_all(dir);
+    }
 }
