@@ -32,7 +32,7 @@ impl Rng {
         lo + (self.next() % (hi - lo + 1) as u64) as usize
     }
     fn chance(&mut self, one_in: u64) -> bool {
-        self.next() % one_in == 0
+        self.next().is_multiple_of(one_in)
     }
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.range(0, items.len() - 1)]
@@ -507,7 +507,7 @@ fn table(rng: &mut Rng, out: &mut String) -> usize {
             out,
             "| {} | {} {} | {} |",
             rng.range(1990, 2025),
-            capitalize(*rng.pick(WORDS)),
+            capitalize(rng.pick::<&str>(WORDS)),
             rng.pick(WORDS),
             rng.range(1, 99_999)
         );
