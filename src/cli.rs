@@ -2,11 +2,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::diag::Diagnostics;
 use crate::output;
+use crate::progress;
 use crate::site::{self, BuildOptions};
 
 #[derive(Debug, Parser)]
@@ -121,6 +123,8 @@ fn build(root: &Path, args: &BuildArgs) -> ExitCode {
         eprintln!("error: {e}\n  = help: {}", e.help());
         return ExitCode::FAILURE;
     }
+    let started = Instant::now();
+    progress::enable();
     let built = match site::build(root, &args.common.options()) {
         Ok(b) => b,
         Err(diags) => {
@@ -129,18 +133,22 @@ fn build(root: &Path, args: &BuildArgs) -> ExitCode {
             } else {
                 "nothing was written".to_string()
             };
+            progress::finish();
             return failed(&diags.sorted(), &format!("build ({kept})"));
         }
     };
-    report(&built.warnings);
+    progress::suspend(|| report(&built.warnings));
     let lock = match output::lock_output(&out) {
         Ok(l) => l,
         Err(e) => {
+            progress::finish();
             eprintln!("error: {e}\n  = help: {}", e.help());
             return ExitCode::FAILURE;
         }
     };
-    if let Err(e) = output::write_staged(&built.output, &out) {
+    let written = output::write_staged(&built.output, &out);
+    progress::finish();
+    if let Err(e) = written {
         eprintln!("error: {e}\n  = help: {}", e.help());
         return ExitCode::FAILURE;
     }
@@ -153,7 +161,7 @@ fn build(root: &Path, args: &BuildArgs) -> ExitCode {
         s.events,
         s.files,
         out.display(),
-        s.elapsed,
+        started.elapsed(),
         warnings_suffix(&built.warnings)
     );
     ExitCode::SUCCESS

@@ -27,6 +27,7 @@ pub mod index;
 pub mod markdown;
 pub mod new;
 pub mod output;
+pub mod progress;
 pub mod publish;
 pub mod render;
 pub mod search;

@@ -2,6 +2,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// The build allocates many short-lived strings on two threads at once (comrak's AST,
+// Tera's values, page buffers): glibc's malloc/free were ~20% of a 10,000-article
+// profile. mimalloc's thread-local heaps cut most of that.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     kiji::cli::run(kiji::cli::Cli::parse())
 }

@@ -211,6 +211,7 @@ fn link(
         plugins: &plugins,
         glossary: &glossary,
     };
+    crate::progress::stage("linking", content.articles.len());
     // Cached renders are taken out first (sequentially), then only the rest rendered.
     let mut cached: Vec<Option<Rendered>> = content
         .articles
@@ -227,6 +228,7 @@ fn link(
         .zip(cached.par_iter_mut())
         .enumerate()
         .map(|(i, (a, hit))| {
+            crate::progress::tick();
             if let Some(r) = hit.take() {
                 return r;
             }

@@ -1,0 +1,84 @@
+//! Build progress: a bar on stderr for builds that take more than a second, on a
+//! terminal only. Off unless the command line turns it on, so tests, `check` and
+//! the dev server never draw one; every call is a cheap no-op then.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Builds quicker than this finish before any bar appears.
+const SHOW_AFTER: Duration = Duration::from_secs(1);
+
+struct Progress {
+    bar: ProgressBar,
+    started: Instant,
+    shown: AtomicBool,
+}
+
+static PROGRESS: OnceLock<Progress> = OnceLock::new();
+
+/// Turns the bar on for this process, when stderr is a terminal.
+pub fn enable() {
+    if !std::io::stderr().is_terminal() {
+        return;
+    }
+    PROGRESS.get_or_init(|| {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        let style = ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        bar.set_style(style);
+        Progress {
+            bar,
+            started: Instant::now(),
+            shown: AtomicBool::new(false),
+        }
+    });
+}
+
+/// Starts a stage of `len` steps (articles, pages or files).
+pub fn stage(name: &'static str, len: usize) {
+    if let Some(p) = PROGRESS.get() {
+        p.bar.set_message(name);
+        p.bar.set_length(len as u64);
+        p.bar.set_position(0);
+        p.show_if_slow();
+    }
+}
+
+/// One step of the current stage done.
+pub fn tick() {
+    if let Some(p) = PROGRESS.get() {
+        p.bar.inc(1);
+        p.show_if_slow();
+    }
+}
+
+/// Clears the bar before the one-line summary is printed.
+pub fn finish() {
+    if let Some(p) = PROGRESS.get() {
+        p.bar.finish_and_clear();
+    }
+}
+
+impl Progress {
+    fn show_if_slow(&self) {
+        if !self.shown.load(Ordering::Relaxed)
+            && self.started.elapsed() > SHOW_AFTER
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+}
+
+/// Runs `f` (which prints to stderr) with the bar out of the way.
+pub fn suspend<R>(f: impl FnOnce() -> R) -> R {
+    match PROGRESS.get() {
+        Some(p) => p.bar.suspend(f),
+        None => f(),
+    }
+}

@@ -1,0 +1,61 @@
+//! The build runs in parallel (linking, related articles, rendering, writing); its
+//! output must still be the same bytes every time.
+
+mod common;
+
+use common::*;
+
+/// A site big enough that rayon splits every parallel stage across threads.
+fn busy_site() -> TestSite {
+    let site = TestSite::new();
+    let terms = [
+        "Alpha Accord",
+        "Beta Pact",
+        "Gamma Forum",
+        "Delta Doctrine",
+        "Epsilon Council",
+    ];
+    for (i, t) in terms.iter().enumerate() {
+        site.term(
+            &format!("t{i}.md"),
+            &format!("term = \"{t}\""),
+            &format!(
+                "{t} is defined here; see also the {}.",
+                terms[(i + 1) % terms.len()]
+            ),
+        );
+    }
+    for i in 0..120 {
+        let body = format!(
+            "## Section {i}\n\nThe {} meets the {} again.\nThe {} follows; see [the next one](a{:03}.md).\n\n```rust\nfn f{i}() {{}}\n```\n",
+            terms[i % 5],
+            terms[(i * 3 + 1) % 5],
+            terms[(i * 7 + 2) % 5],
+            (i + 1) % 120
+        );
+        let front = format!(
+            "title = \"Article {i}\"\ndate = 2024-{:02}-{:02}\ntags = [\"tag-{}\", \"tag-{}\"]\n\n[[events]]\ndate = \"20{:02}\"\ntitle = \"Event {i}\"\ntags = [\"era-{}\"]",
+            i % 12 + 1,
+            i % 28 + 1,
+            i % 7,
+            i % 3,
+            i % 25,
+            i % 4
+        );
+        site.article(&format!("a{i:03}.md"), &front, &body);
+    }
+    site
+}
+
+#[test]
+fn two_builds_give_byte_identical_output() {
+    let site = busy_site();
+    let first = site.build();
+    let second = site.build();
+    assert!(first.output.len() > 120, "{} files", first.output.len());
+    assert_eq!(
+        first.output.changed_paths(&second.output),
+        Vec::<String>::new()
+    );
+    assert_eq!(first.output, second.output);
+}
