@@ -121,9 +121,18 @@ fn the_first_mention_in_reading_order_is_the_linked_one() {
     let html = article_page(&glossary_site(), body);
     assert_eq!(linked_terms(&html), ["EDD", "Quad"]);
     let first_paragraph = &select(&html, ".prose p")[0];
-    assert_eq!(first_paragraph.select(&sel("a.term")).count(), 1, "EDD is linked where it first appears");
+    assert_eq!(
+        first_paragraph.select(&sel("a.term")).count(),
+        1,
+        "EDD is linked where it first appears"
+    );
     let second = &select(&html, ".prose p")[1];
-    assert_eq!(texts(&html, ".prose p em a.term"), ["Quad"], "{}", second.html());
+    assert_eq!(
+        texts(&html, ".prose p em a.term"),
+        ["Quad"],
+        "{}",
+        second.html()
+    );
 }
 
 #[test]
