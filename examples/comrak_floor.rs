@@ -14,16 +14,10 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+/// kiji's own comrak options (GFM, heading ids, smart punctuation), without the
+/// highlighter plugin: the floor renders exactly the Markdown kiji renders.
 fn options() -> comrak::Options<'static> {
-    let mut o = comrak::Options::default();
-    o.extension.strikethrough = true;
-    o.extension.table = true;
-    o.extension.autolink = true;
-    o.extension.tasklist = true;
-    o.extension.footnotes = true;
-    o.extension.header_id_prefix = Some(String::new());
-    o.parse.smart = true;
-    o
+    kiji::markdown::options(&kiji::config::MarkdownConfig::default())
 }
 
 /// The body after `+++`/`---` front matter.
