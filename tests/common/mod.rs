@@ -124,24 +124,28 @@ impl TestSite {
 
     /// Every file under `rel` (e.g. `public`) with its bytes, for byte-for-byte comparisons.
     pub fn snapshot(&self, rel: &str) -> Vec<(String, Vec<u8>)> {
-        let base = self.path(rel);
-        let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(&base)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                let rel = e
-                    .path()
-                    .strip_prefix(&base)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                (rel, std::fs::read(e.path()).unwrap())
-            })
-            .collect();
-        files.sort();
-        files
+        snapshot_dir(&self.path(rel))
     }
+}
+
+/// Every file under `dir`, relative path and bytes, sorted by path.
+pub fn snapshot_dir(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
 }
 
 #[derive(Debug)]
