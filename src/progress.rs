@@ -41,6 +41,7 @@ pub fn enable() {
 
 /// Starts a stage of `len` steps (articles, pages or files).
 pub fn stage(name: &'static str, len: usize) {
+    timings::mark(name);
     if let Some(p) = PROGRESS.get() {
         p.bar.set_message(name);
         p.bar.set_length(len as u64);
@@ -59,6 +60,7 @@ pub fn tick() {
 
 /// Clears the bar before the one-line summary is printed.
 pub fn finish() {
+    timings::mark("end");
     if let Some(p) = PROGRESS.get() {
         p.bar.finish_and_clear();
     }
@@ -80,5 +82,34 @@ pub fn suspend<R>(f: impl FnOnce() -> R) -> R {
     match PROGRESS.get() {
         Some(p) => p.bar.suspend(f),
         None => f(),
+    }
+}
+
+/// With `KIJI_TIMINGS=1`, each stage's wall time goes to stderr: where a build's time
+/// goes, without a profiler.
+pub mod timings {
+    use std::sync::Mutex;
+    use std::time::Instant;
+
+    static LAST: Mutex<Option<(&'static str, Instant)>> = Mutex::new(None);
+
+    fn enabled() -> bool {
+        static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *ON.get_or_init(|| std::env::var_os("KIJI_TIMINGS").is_some_and(|v| v != "0"))
+    }
+
+    /// Ends the running stage (printing its time) and starts `name`.
+    pub fn mark(name: &'static str) {
+        if !enabled() {
+            return;
+        }
+        let now = Instant::now();
+        let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((prev, since)) = last.replace((name, now)) {
+            eprintln!(
+                "kiji timing: {prev:<12} {:>8.1} ms",
+                (now - since).as_secs_f64() * 1e3
+            );
+        }
     }
 }

@@ -253,6 +253,7 @@ pub fn render_site_cached(
     data: &SiteData<'_>,
     pages: Option<&PageCache>,
 ) -> Result<Output, Diagnostics> {
+    crate::progress::timings::mark("prepare");
     let mut prepared = Prepared::new(data);
     prepared.pages = pages;
     let mut jobs: Vec<PageJob<'_>> = Vec::new();
@@ -280,6 +281,7 @@ pub fn render_site_cached(
             job()
         })
         .collect();
+    crate::progress::timings::mark("collect");
     let mut output = Output::default();
     let mut diags = Diagnostics::new();
     for r in results {
@@ -300,6 +302,7 @@ pub fn render_site_cached(
         crate::ical::calendar(data.config, &prepared.events, data.today),
     );
     output.insert(".nojekyll", Vec::new());
+    crate::progress::timings::mark("search");
     let docs = prepared.search_docs();
     let search_files = match pages {
         Some(cache) => cache.search_files(&docs, || crate::search::files(&docs)),

@@ -61,6 +61,7 @@ pub fn build_cached(
     mut cache: Option<&mut Cache>,
 ) -> Result<Built, Diagnostics> {
     let started = Instant::now();
+    crate::progress::timings::mark("load+parse");
     let mut config = SiteConfig::load(root)?;
     if let Some(base) = &opts.base_url {
         config.base_url = base.clone();
@@ -89,6 +90,7 @@ pub fn build_cached(
     };
     // Timeline and link errors are independent too: an unknown article in timeline.toml
     // and a broken link in an article are reported by the same build.
+    crate::progress::timings::mark("timeline");
     let (events, timeline_diags) = timeline::gather(&content);
     if let Some(c) = cache.as_deref_mut() {
         c.docs.begin(&config, &content);
@@ -108,6 +110,7 @@ pub fn build_cached(
         }
     };
     warnings.extend(timeline_diags);
+    crate::progress::timings::mark("index");
     let mentions = linked.mentions();
     let build_index = || {
         SiteIndex::build(
@@ -138,6 +141,7 @@ pub fn build_cached(
         today,
     };
     let mut output = render::render_site_cached(&data, cache.as_deref().map(|c| &c.pages))?;
+    crate::progress::timings::mark("publish");
     crate::publish::add_files(&mut output, &data);
     check_clashes(&output, &theme)?;
     if let Some(c) = cache {
