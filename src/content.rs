@@ -51,7 +51,7 @@ impl<'de> Deserialize<'de> for DateValue {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceCredit {
     pub publication: Option<String>,
@@ -165,6 +165,40 @@ pub struct Article {
 }
 
 impl Article {
+    /// This article with a new text whose front matter is byte for byte the same
+    /// (so every field parses the same and the body starts at the same place); None
+    /// if the front matter changed.
+    pub fn with_new_body(&self, text: Arc<str>) -> Option<Article> {
+        let front = &self.origin.text[..self.body_offset];
+        if !text.starts_with(front) {
+            return None;
+        }
+        let split = frontmatter::split(&text, &self.origin.file, &text).ok()?;
+        if text.len() - split.body.len() != self.body_offset || split.body_line != self.body_line {
+            return None;
+        }
+        Some(Article {
+            origin: Origin {
+                file: self.origin.file.clone(),
+                text,
+            },
+            rel: self.rel.clone(),
+            title: self.title.clone(),
+            date: self.date,
+            updated: self.updated,
+            summary: self.summary.clone(),
+            author: self.author.clone(),
+            tags: self.tags.clone(),
+            draft: self.draft,
+            slug: self.slug.clone(),
+            credit: self.credit.clone(),
+            events: self.events.clone(),
+            link_mode: self.link_mode,
+            body_offset: self.body_offset,
+            body_line: self.body_line,
+        })
+    }
+
     pub fn body(&self) -> &str {
         &self.origin.text[self.body_offset..]
     }

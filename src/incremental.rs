@@ -12,24 +12,28 @@
 //! Everything else (loading, parsing, the index) runs in full, so the result is the
 //! same bytes as `site::build`; tests/incremental.rs checks that on random edits.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use rustc_hash::FxHasher;
 use serde_json::Value;
 
 use crate::config::{base_path_of, SiteConfig};
-use crate::content::Content;
+use crate::content::{Article, Content};
+use crate::date::PartialDate;
 use crate::diag::Diagnostics;
 use crate::glossary::Mention;
 use crate::index::SiteIndex;
 use crate::markdown::Rendered;
+use crate::output::FileBytes;
+use crate::render::{Pages, SiteData};
 use crate::search::SearchDoc;
-use crate::site::{self, BuildOptions, Built};
+use crate::site::{self, BuildOptions, Built, SharedRender, World};
 use crate::theme::Theme;
 use crate::timeline::Event;
 
@@ -42,6 +46,8 @@ pub struct Work {
     /// Pages rendered through the templates; the rest were reused.
     pub pages: usize,
     pub pages_total: usize,
+    /// The edit was applied to the kept site: no other source was read.
+    pub body_edit: bool,
 }
 
 impl fmt::Display for Work {
@@ -50,13 +56,74 @@ impl fmt::Display for Work {
             f,
             "re-rendered {}/{} documents, {}/{} pages",
             self.documents, self.documents_total, self.pages, self.pages_total
-        )
+        )?;
+        if self.body_edit {
+            write!(f, " (body edit)")?;
+        }
+        Ok(())
     }
 }
 
 pub struct Rebuilt {
     pub built: Built,
     pub work: Work,
+    /// After a body edit, the search index is not in `built.output`: it is made when
+    /// first asked for (`PendingFiles::get`), so a save reloads the page without
+    /// waiting for the whole index to be rebuilt. `complete` adds it.
+    pub pending: Option<Arc<PendingFiles>>,
+}
+
+impl Rebuilt {
+    /// The whole output, the pending files made and added.
+    pub fn complete(mut self) -> Rebuilt {
+        if let Some(p) = self.pending.take() {
+            for (path, bytes) in p.get() {
+                self.built.output.insert_shared(path.clone(), bytes.clone());
+            }
+        }
+        self
+    }
+}
+
+type MakeFiles = Box<dyn FnOnce() -> Vec<(String, Vec<u8>)> + Send>;
+
+/// Output files made on first use, once; callers meanwhile wait for them.
+pub struct PendingFiles {
+    /// Every path the files live under (`search/`).
+    pub prefix: &'static str,
+    make: Mutex<Option<MakeFiles>>,
+    files: std::sync::OnceLock<Vec<(String, FileBytes)>>,
+}
+
+impl fmt::Debug for PendingFiles {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingFiles")
+            .field("prefix", &self.prefix)
+            .field("made", &self.files.get().is_some())
+            .finish()
+    }
+}
+
+impl PendingFiles {
+    pub fn new(prefix: &'static str, make: MakeFiles) -> Self {
+        PendingFiles {
+            prefix,
+            make: Mutex::new(Some(make)),
+            files: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn get(&self) -> &[(String, FileBytes)] {
+        self.files.get_or_init(|| {
+            let make = self.make.lock().unwrap_or_else(|p| p.into_inner()).take();
+            make.map(|m| {
+                m().into_iter()
+                    .map(|(path, bytes)| (path, Arc::new(bytes)))
+                    .collect()
+            })
+            .unwrap_or_default()
+        })
+    }
 }
 
 /// The caches a build can reuse.
@@ -65,6 +132,8 @@ pub struct Cache {
     pub docs: DocCache,
     pub pages: PageCache,
     pub index: IndexCache,
+    /// The last good build, for edits that only touch article bodies.
+    pub world: Option<World>,
 }
 
 /// The last site index (backlinks, related articles, tags), reused while its inputs
@@ -118,11 +187,30 @@ pub fn index_key(
     h.finish()
 }
 
+/// Whether other pages would show `new` exactly as they show `old`: the same heading
+/// ids (links from elsewhere), glossary mentions (glossary, related articles) and
+/// reading time (article lists).
+fn shows_others_the_same(old: &Rendered, new: &Rendered) -> bool {
+    let minutes = |r: &Rendered| r.words.div_ceil(220).max(1);
+    old.ids == new.ids
+        && minutes(old) == minutes(new)
+        && old.mentions.len() == new.mentions.len()
+        && old
+            .mentions
+            .iter()
+            .zip(&new.mentions)
+            .all(|(a, b)| (a.term, a.count, &a.anchor) == (b.term, b.count, &b.anchor))
+}
+
 /// A site being edited: its root, build options and the caches of the last build.
 pub struct SiteState {
     root: PathBuf,
     opts: BuildOptions,
     cache: Cache,
+    /// Source files (root-relative, `/`-separated) changed since the last good build.
+    dirty: BTreeSet<String>,
+    /// Something changed that was not named (the first build, an unknown change).
+    unknown_change: bool,
 }
 
 impl SiteState {
@@ -131,15 +219,144 @@ impl SiteState {
             root,
             opts,
             cache: Cache::default(),
+            dirty: BTreeSet::new(),
+            unknown_change: true,
         }
     }
 
+    /// Rebuilds without knowing what changed: every source is read again (the
+    /// caches still spare the work whose inputs are unchanged).
     pub fn rebuild(&mut self) -> Result<Rebuilt, Diagnostics> {
+        self.rebuild_changed(None)
+    }
+
+    /// Rebuilds after `changed` files (root-relative: `content/articles/a.md`), or
+    /// after unknown changes (None). When every change since the last good build is
+    /// an edit to an article's body that leaves everything other pages show of it
+    /// alone (front matter, headings, glossary mentions, reading time), the edit is
+    /// applied to the kept site: one Markdown render and one page. Anything else
+    /// takes the full path, and so does a failure (so errors read exactly as a
+    /// full build reports them).
+    pub fn rebuild_changed(&mut self, changed: Option<&[String]>) -> Result<Rebuilt, Diagnostics> {
+        match changed {
+            Some(files) => self.dirty.extend(files.iter().cloned()),
+            None => self.unknown_change = true,
+        }
+        if !self.unknown_change {
+            let started = Instant::now();
+            if let Some(work) = self.apply_body_edits() {
+                self.dirty.clear();
+                let world = self
+                    .cache
+                    .world
+                    .as_ref()
+                    .expect("a body edit needs a kept site");
+                return Ok(Rebuilt {
+                    built: world.built(started.elapsed()),
+                    work,
+                    pending: world.pending_search.clone(),
+                });
+            }
+        }
         let built = site::build_cached(&self.root, &self.opts, Some(&mut self.cache))?;
+        self.dirty.clear();
+        self.unknown_change = false;
         Ok(Rebuilt {
             built,
             work: self.cache.work(),
+            pending: None,
         })
+    }
+
+    /// The fast path: every dirty file is a known article whose new text keeps its
+    /// front matter and whose render shows other pages the same. Nothing is changed
+    /// unless all of them qualify and render without a problem.
+    fn apply_body_edits(&mut self) -> Option<Work> {
+        let world = self.cache.world.as_mut()?;
+        if self.opts.today.unwrap_or_else(PartialDate::today) != world.today {
+            return None;
+        }
+        let mut edits: Vec<(usize, Article, Rendered)> = Vec::new();
+        for file in &self.dirty {
+            let i = world
+                .content
+                .articles
+                .iter()
+                .position(|a| a.origin.file == *file)?;
+            let old = &world.content.articles[i];
+            let text = crate::source::read_text(&self.root.join(file))?;
+            if *text == *old.origin.text {
+                continue;
+            }
+            let article = old.with_new_body(text)?;
+            let rendered = world.env.render_article(&article, i, &world.config);
+            if !rendered.errors.is_empty()
+                || !shows_others_the_same(&world.linked.articles[i], &rendered)
+            {
+                return None;
+            }
+            edits.push((i, article, rendered));
+        }
+        let mut articles = world.linked.articles.clone();
+        for (i, _, r) in &mut edits {
+            articles[*i] = Arc::new(std::mem::take(r));
+        }
+        // Links from the edited articles to #fragments elsewhere (ids elsewhere are
+        // unchanged, and so are the edited articles' own ids).
+        for (i, _, _) in &edits {
+            for f in &articles[*i].fragments {
+                if !site::all_ids(&articles[f.article]).contains(f.fragment.as_str()) {
+                    return None;
+                }
+            }
+        }
+        let data = SiteData {
+            articles: &articles,
+            ..world.data()
+        };
+        let pages = Pages::new(&world.prepared, &data, Some(&self.cache.pages));
+        let mut output = world.output.clone();
+        for (i, _, _) in &edits {
+            let (path, bytes) = pages.article_page(*i).ok()?;
+            output.insert(path, bytes);
+        }
+        if edits.iter().any(|(i, _, _)| *i < world.config.feed.limit) {
+            output.insert("feed.xml", crate::publish::feed(&data));
+        }
+        let docs = pages.owned_search_docs();
+        // The index's JSON files, not the search page (a template page, unchanged).
+        output
+            .files
+            .retain(|path, _| !(path.starts_with(crate::search::DIR) && path.ends_with(".json")));
+        let pending = PendingFiles::new(
+            crate::search::DIR,
+            Box::new(move || {
+                let docs: Vec<_> = docs.iter().map(|d| d.borrow()).collect();
+                crate::search::files(&docs)
+            }),
+        );
+        let work = Work {
+            documents: edits.len(),
+            documents_total: world.content.articles.len()
+                + world.content.terms.len()
+                + world.events.len(),
+            pages: edits.len(),
+            pages_total: output.files.keys().filter(|p| p.ends_with(".html")).count(),
+            body_edit: true,
+        };
+        for (i, article, _) in edits {
+            let file = article.origin.file.clone();
+            self.cache.docs.keep(
+                article_key(i, &file),
+                article.origin.text.clone(),
+                articles[i].clone(),
+            );
+            world.content.articles[i] = article;
+        }
+        world.linked.articles = articles;
+        world.output = output;
+        world.pending_search = Some(Arc::new(pending));
+        Some(work)
     }
 
     /// The base path to serve under when the build fails (so the error page shows at
@@ -161,6 +378,7 @@ impl Cache {
             documents_total: self.docs.total,
             pages: self.pages.rendered.load(Ordering::Relaxed),
             pages_total: self.pages.total.load(Ordering::Relaxed),
+            body_edit: false,
         }
     }
 }
@@ -170,7 +388,7 @@ impl Cache {
 pub struct DocCache {
     /// Hash of everything a document's render can see besides its own text.
     env: u64,
-    docs: HashMap<String, (Arc<str>, Rendered)>,
+    docs: HashMap<String, (Arc<str>, SharedRender)>,
     rendered: usize,
     total: usize,
 }
@@ -189,7 +407,7 @@ impl DocCache {
 
     /// The last render of `key` if its text is unchanged. It is taken out of the
     /// cache (no copy of the HTML); `keep` puts it back once the build is done.
-    pub fn take(&mut self, key: &str, text: &Arc<str>) -> Option<Rendered> {
+    pub fn take(&mut self, key: &str, text: &Arc<str>) -> Option<SharedRender> {
         self.total += 1;
         let hit = match self.docs.remove(key) {
             Some((old, r)) if Arc::ptr_eq(&old, text) || *old == **text => Some(r),
@@ -199,7 +417,7 @@ impl DocCache {
         hit
     }
 
-    pub fn keep(&mut self, key: String, text: Arc<str>, rendered: Rendered) {
+    pub fn keep(&mut self, key: String, text: Arc<str>, rendered: SharedRender) {
         self.docs.insert(key, (text, rendered));
     }
 }

@@ -8,25 +8,35 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 /// Marks a folder as kiji's output, so kiji never replaces a folder it did not create.
 pub const MARKER: &str = ".kiji-output";
 
+/// A file's bytes, shared: the dev server keeps the last site and the next one side
+/// by side, and a rebuild that changes one page must not copy the other 10,000.
+pub type FileBytes = Arc<Vec<u8>>;
+
 /// The whole site: site path (`articles/a/index.html`) → bytes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Output {
-    pub files: BTreeMap<String, Vec<u8>>,
+    pub files: BTreeMap<String, FileBytes>,
 }
 
 impl Output {
     pub fn insert(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
-        self.files.insert(path.into(), bytes.into());
+        self.files.insert(path.into(), Arc::new(bytes.into()));
+    }
+
+    /// Inserts bytes that are already shared (no copy).
+    pub fn insert_shared(&mut self, path: impl Into<String>, bytes: FileBytes) {
+        self.files.insert(path.into(), bytes);
     }
 
     pub fn get(&self, path: &str) -> Option<&[u8]> {
-        self.files.get(path).map(Vec::as_slice)
+        self.files.get(path).map(|b| b.as_slice())
     }
 
     pub fn len(&self) -> usize {
@@ -42,7 +52,11 @@ impl Output {
         let mut changed: Vec<String> = newer
             .files
             .iter()
-            .filter(|(p, b)| self.files.get(*p) != Some(*b))
+            .filter(|(p, b)| {
+                self.files
+                    .get(*p)
+                    .is_none_or(|old| !Arc::ptr_eq(old, b) && old != *b)
+            })
             .map(|(p, _)| p.clone())
             .collect();
         changed.extend(
@@ -221,7 +235,7 @@ fn write_tree(output: &Output, dir: &Path) -> Result<(), OutputError> {
         }
         let n = written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         injected_fault(n)
-            .and_then(|()| fs::write(&target, bytes))
+            .and_then(|()| fs::write(&target, bytes.as_slice()))
             .map_err(io_err(&target))
     })?;
     let marker = dir.join(MARKER);

@@ -55,7 +55,8 @@ fn rfc3339(d: crate::date::PartialDate) -> String {
     format!("{y:04}-{m:02}-{day:02}T00:00:00Z")
 }
 
-fn feed(data: &SiteData<'_>) -> String {
+/// The Atom feed: the newest `feed.limit` articles, with their content.
+pub fn feed(data: &SiteData<'_>) -> String {
     let c = data.config;
     let articles = &data.content.articles;
     let updated = articles

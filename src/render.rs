@@ -17,8 +17,9 @@ use crate::diag::Diagnostics;
 use crate::html::json_for_script;
 use crate::incremental::PageCache;
 use crate::index::SiteIndex;
-use crate::markdown::{Rendered, TocEntry};
+use crate::markdown::TocEntry;
 use crate::output::Output;
+use crate::site::SharedRender;
 use crate::slug::slugify;
 use crate::theme::Theme;
 use crate::timeline::Event;
@@ -209,7 +210,7 @@ pub struct SiteData<'a> {
     pub config: &'a SiteConfig,
     pub theme: &'a Theme,
     pub content: &'a Content,
-    pub articles: &'a [Rendered],
+    pub articles: &'a [SharedRender],
     /// Per term: its definition rendered to HTML and its tooltip text.
     pub term_html: &'a [String],
     pub term_tips: &'a [String],
@@ -219,8 +220,10 @@ pub struct SiteData<'a> {
     pub today: PartialDate,
 }
 
-struct Prepared<'a> {
-    data: &'a SiteData<'a>,
+/// The views every page shares (article summaries, term and event views, tags),
+/// computed once per build. Owned, so the dev server can keep it with the site and
+/// re-render one page after an edit (`Pages` borrows it for a build).
+pub struct Prepared {
     base: String,
     summaries: Vec<ArticleSummary>,
     terms: Vec<TermView>,
@@ -228,7 +231,6 @@ struct Prepared<'a> {
     term_texts: Vec<String>,
     events: Vec<EventView>,
     tag_links: HashMap<String, TagLink>,
-    pages: Option<&'a PageCache>,
     timeline_tags: Vec<TimelineTag>,
     /// The timeline tags' links, sorted by name, shared by every timeline page.
     timeline_tag_links: Vec<TagLink>,
@@ -241,81 +243,152 @@ struct TimelineTag {
     events: Vec<usize>,
 }
 
+/// A search document that owns its strings; see `Pages::owned_search_docs`.
+pub struct OwnedSearchDoc {
+    kind: crate::search::Kind,
+    title: String,
+    url: String,
+    summary: String,
+    keywords: Vec<String>,
+    text: SearchText,
+}
+
+enum SearchText {
+    Article(SharedRender),
+    Plain(String),
+}
+
+impl OwnedSearchDoc {
+    pub fn borrow(&self) -> crate::search::SearchDoc<'_> {
+        crate::search::SearchDoc {
+            kind: self.kind,
+            title: &self.title,
+            url: &self.url,
+            summary: &self.summary,
+            keywords: self.keywords.iter().map(String::as_str).collect(),
+            text: match &self.text {
+                SearchText::Article(r) => &r.text,
+                SearchText::Plain(t) => t,
+            },
+        }
+    }
+}
+
+/// Renders pages: the shared views, the site they were prepared from, and the dev
+/// server's page cache if there is one.
+pub struct Pages<'a> {
+    prepared: &'a Prepared,
+    data: &'a SiteData<'a>,
+    pages: Option<&'a PageCache>,
+}
+
+impl std::ops::Deref for Pages<'_> {
+    type Target = Prepared;
+    fn deref(&self) -> &Prepared {
+        self.prepared
+    }
+}
+
 type PageResult = Result<(String, Vec<u8>), Diagnostics>;
 type PageJob<'a> = Box<dyn Fn() -> PageResult + Sync + 'a>;
 
 pub fn render_site(data: &SiteData<'_>) -> Result<Output, Diagnostics> {
-    render_site_cached(data, None)
+    render_site_cached(data, None).map(|(output, _)| output)
 }
 
 /// `render_site`, reusing pages whose context is unchanged (the dev server's rebuilds).
 pub fn render_site_cached(
     data: &SiteData<'_>,
     pages: Option<&PageCache>,
-) -> Result<Output, Diagnostics> {
+) -> Result<(Output, Prepared), Diagnostics> {
     crate::progress::timings::mark("prepare");
-    let mut prepared = Prepared::new(data);
-    prepared.pages = pages;
-    let mut jobs: Vec<PageJob<'_>> = Vec::new();
-    let p = &prepared;
-    jobs.push(Box::new(move || p.index_page()));
-    for i in 0..data.content.articles.len() {
-        jobs.push(Box::new(move || p.article_page(i)));
+    let prepared = Prepared::new(data);
+    let output = Pages {
+        prepared: &prepared,
+        data,
+        pages,
     }
-    jobs.push(Box::new(move || p.tags_page()));
-    for tag in data.index.tags.values() {
-        jobs.push(Box::new(move || p.tag_page(tag)));
-    }
-    jobs.push(Box::new(move || p.glossary_page()));
-    jobs.push(Box::new(move || p.timeline_page(None)));
-    for tag in &p.timeline_tags {
-        jobs.push(Box::new(move || p.timeline_page(Some(tag.slug.clone()))));
-    }
-    jobs.push(Box::new(move || p.not_found_page()));
-    jobs.push(Box::new(move || p.search_page()));
-    crate::progress::stage("rendering", jobs.len());
-    let results: Vec<_> = jobs
-        .par_iter()
-        .map(|job| {
-            crate::progress::tick();
-            job()
-        })
-        .collect();
-    crate::progress::timings::mark("collect");
-    let mut output = Output::default();
-    let mut diags = Diagnostics::new();
-    for r in results {
-        match r {
-            Ok((path, bytes)) => output.insert(path, bytes),
-            Err(d) => diags.extend(d),
-        }
-    }
-    if diags.has_errors() {
-        return Err(diags);
-    }
-    for (name, bytes) in &data.theme.assets {
-        output.insert(name.clone(), bytes.clone());
-    }
-    output.insert("glossary.json", prepared.glossary_json());
-    output.insert(
-        "timeline.ics",
-        crate::ical::calendar(data.config, &prepared.events, data.today),
-    );
-    output.insert(".nojekyll", Vec::new());
-    crate::progress::timings::mark("search");
-    let docs = prepared.search_docs();
-    let search_files = match pages {
-        Some(cache) => cache.search_files(&docs, || crate::search::files(&docs)),
-        None => crate::search::files(&docs),
-    };
-    for (path, bytes) in search_files {
-        output.insert(path, bytes);
-    }
-    Ok(output)
+    .render_all()?;
+    Ok((output, prepared))
 }
 
-impl<'a> Prepared<'a> {
-    fn new(data: &'a SiteData<'a>) -> Self {
+impl<'a> Pages<'a> {
+    pub fn new(
+        prepared: &'a Prepared,
+        data: &'a SiteData<'a>,
+        pages: Option<&'a PageCache>,
+    ) -> Self {
+        Pages {
+            prepared,
+            data,
+            pages,
+        }
+    }
+
+    fn render_all(&self) -> Result<Output, Diagnostics> {
+        let data = self.data;
+        let pages = self.pages;
+        let mut jobs: Vec<PageJob<'_>> = Vec::new();
+        let p = self;
+        jobs.push(Box::new(move || p.index_page()));
+        for i in 0..data.content.articles.len() {
+            jobs.push(Box::new(move || p.article_page(i)));
+        }
+        jobs.push(Box::new(move || p.tags_page()));
+        for tag in data.index.tags.values() {
+            jobs.push(Box::new(move || p.tag_page(tag)));
+        }
+        jobs.push(Box::new(move || p.glossary_page()));
+        jobs.push(Box::new(move || p.timeline_page(None)));
+        for tag in &p.timeline_tags {
+            jobs.push(Box::new(move || p.timeline_page(Some(tag.slug.clone()))));
+        }
+        jobs.push(Box::new(move || p.not_found_page()));
+        jobs.push(Box::new(move || p.search_page()));
+        crate::progress::stage("rendering", jobs.len());
+        let results: Vec<_> = jobs
+            .par_iter()
+            .map(|job| {
+                crate::progress::tick();
+                job()
+            })
+            .collect();
+        crate::progress::timings::mark("collect");
+        let mut output = Output::default();
+        let mut diags = Diagnostics::new();
+        for r in results {
+            match r {
+                Ok((path, bytes)) => output.insert(path, bytes),
+                Err(d) => diags.extend(d),
+            }
+        }
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        for (name, bytes) in &data.theme.assets {
+            output.insert(name.clone(), bytes.clone());
+        }
+        output.insert("glossary.json", self.glossary_json());
+        output.insert(
+            "timeline.ics",
+            crate::ical::calendar(data.config, &self.events, data.today),
+        );
+        output.insert(".nojekyll", Vec::new());
+        crate::progress::timings::mark("search");
+        let docs = self.search_docs();
+        let search_files = match pages {
+            Some(cache) => cache.search_files(&docs, || crate::search::files(&docs)),
+            None => crate::search::files(&docs),
+        };
+        for (path, bytes) in search_files {
+            output.insert(path, bytes);
+        }
+        Ok(output)
+    }
+}
+
+impl Prepared {
+    fn new(data: &SiteData<'_>) -> Self {
         let base = data.config.base_path();
         let tag_links: HashMap<String, TagLink> = data
             .index
@@ -350,7 +423,6 @@ impl<'a> Prepared<'a> {
             })
             .collect();
         let mut prepared = Prepared {
-            data,
             base,
             summaries,
             terms: Vec::new(),
@@ -361,11 +433,10 @@ impl<'a> Prepared<'a> {
                 .collect(),
             events: Vec::new(),
             tag_links,
-            pages: None,
             timeline_tags: Vec::new(),
             timeline_tag_links: Vec::new(),
         };
-        prepared.events = prepared.event_views();
+        prepared.events = prepared.event_views(data);
         prepared.timeline_tags = prepared.timeline_tags();
         let mut links: Vec<TagLink> = prepared
             .timeline_tags
@@ -374,7 +445,7 @@ impl<'a> Prepared<'a> {
             .collect();
         links.sort_by(|a, b| a.name.cmp(&b.name));
         prepared.timeline_tag_links = links;
-        prepared.terms = prepared.term_views();
+        prepared.terms = prepared.term_views(data);
         prepared
     }
 
@@ -382,8 +453,7 @@ impl<'a> Prepared<'a> {
         format!("{}timeline/#{}", self.base, e.id)
     }
 
-    fn event_views(&self) -> Vec<EventView> {
-        let d = self.data;
+    fn event_views(&self, d: &SiteData<'_>) -> Vec<EventView> {
         d.events
             .iter()
             .zip(d.event_html)
@@ -431,8 +501,7 @@ impl<'a> Prepared<'a> {
         }
     }
 
-    fn term_views(&self) -> Vec<TermView> {
-        let d = self.data;
+    fn term_views(&self, d: &SiteData<'_>) -> Vec<TermView> {
         d.content
             .terms
             .iter()
@@ -473,6 +542,34 @@ impl<'a> Prepared<'a> {
             .collect()
     }
 
+    /// Every event tag once, with its events, sorted by slug. Computed once per build:
+    /// the profile of a 1,000-article corpus had timeline pages at 13% of the build,
+    /// re-slugifying every event's tags for every tag of every timeline page.
+    fn timeline_tags(&self) -> Vec<TimelineTag> {
+        let mut by_slug: BTreeMap<String, TimelineTag> = BTreeMap::new();
+        for (i, e) in self.events.iter().enumerate() {
+            for t in &e.tags {
+                let slug = slugify(&t.name);
+                let tag = by_slug.entry(slug.clone()).or_insert_with(|| TimelineTag {
+                    link: TagLink {
+                        url: format!("{}timeline/tags/{slug}/", self.base),
+                        name: t.name.clone(),
+                        count: 0,
+                    },
+                    slug,
+                    events: Vec::new(),
+                });
+                if tag.events.last() != Some(&i) {
+                    tag.events.push(i);
+                    tag.link.count += 1;
+                }
+            }
+        }
+        by_slug.into_values().collect()
+    }
+}
+
+impl Pages<'_> {
     fn site_view(&self) -> SiteView<'_> {
         let c = self.data.config;
         SiteView {
@@ -570,7 +667,7 @@ impl<'a> Prepared<'a> {
         tags
     }
 
-    fn article_page(&self, i: usize) -> Result<(String, Vec<u8>), Diagnostics> {
+    pub fn article_page(&self, i: usize) -> Result<(String, Vec<u8>), Diagnostics> {
         let d = self.data;
         let a = &d.content.articles[i];
         let r = &d.articles[i];
@@ -741,32 +838,6 @@ impl<'a> Prepared<'a> {
         serde_json::to_vec_pretty(&json!({ "site": c.title, "terms": terms })).unwrap_or_default()
     }
 
-    /// Every event tag once, with its events, sorted by slug. Computed once per build:
-    /// the profile of a 1,000-article corpus had timeline pages at 13% of the build,
-    /// re-slugifying every event's tags for every tag of every timeline page.
-    fn timeline_tags(&self) -> Vec<TimelineTag> {
-        let mut by_slug: BTreeMap<String, TimelineTag> = BTreeMap::new();
-        for (i, e) in self.events.iter().enumerate() {
-            for t in &e.tags {
-                let slug = slugify(&t.name);
-                let tag = by_slug.entry(slug.clone()).or_insert_with(|| TimelineTag {
-                    link: TagLink {
-                        url: format!("{}timeline/tags/{slug}/", self.base),
-                        name: t.name.clone(),
-                        count: 0,
-                    },
-                    slug,
-                    events: Vec::new(),
-                });
-                if tag.events.last() != Some(&i) {
-                    tag.events.push(i);
-                    tag.link.count += 1;
-                }
-            }
-        }
-        by_slug.into_values().collect()
-    }
-
     fn timeline_page(&self, tag: Option<String>) -> Result<(String, Vec<u8>), Diagnostics> {
         let c = self.data.config;
         let selected: Vec<&EventView> = match &tag {
@@ -840,7 +911,29 @@ impl<'a> Prepared<'a> {
     }
 
     /// Articles then glossary terms, for the search index.
-    fn search_docs(&self) -> Vec<crate::search::SearchDoc<'_>> {
+    /// `search_docs`, owning what they hold (the article texts shared, not copied),
+    /// for a search index built later on another thread.
+    pub fn owned_search_docs(&self) -> Vec<OwnedSearchDoc> {
+        self.search_docs()
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| OwnedSearchDoc {
+                kind: d.kind,
+                title: d.title.to_string(),
+                url: d.url.to_string(),
+                summary: d.summary.to_string(),
+                keywords: d.keywords.iter().map(|k| k.to_string()).collect(),
+                text: match self.data.articles.get(i) {
+                    Some(r) if d.kind == crate::search::Kind::Article => {
+                        SearchText::Article(r.clone())
+                    }
+                    _ => SearchText::Plain(d.text.to_string()),
+                },
+            })
+            .collect()
+    }
+
+    pub fn search_docs(&self) -> Vec<crate::search::SearchDoc<'_>> {
         use crate::search::{Kind, SearchDoc};
         let d = self.data;
         let articles = self.summaries.iter().enumerate().map(|(i, s)| SearchDoc {

@@ -41,6 +41,10 @@ pub struct Stats {
     pub elapsed: Duration,
 }
 
+/// A rendered document, shared between the build, the dev server's caches and its
+/// retained site (a 10,000-article site holds ~300 MB of them: never copied).
+pub type SharedRender = Arc<Rendered>;
+
 /// A successful build: the whole site in memory, and the warnings found on the way.
 #[derive(Debug)]
 pub struct Built {
@@ -96,10 +100,12 @@ pub fn build_cached(
         c.docs.begin(&config, &content);
         c.pages.begin(&theme, &config.base_path());
     }
+    let env = LinkEnv::new(&content, &config);
     let linked = match link(
         &content,
         &config,
         &events,
+        &env,
         cache.as_deref_mut().map(|c| &mut c.docs),
     ) {
         Ok(l) if !timeline_diags.has_errors() => l,
@@ -140,14 +146,11 @@ pub fn build_cached(
         index: &index,
         today,
     };
-    let mut output = render::render_site_cached(&data, cache.as_deref().map(|c| &c.pages))?;
+    let (mut output, prepared) =
+        render::render_site_cached(&data, cache.as_deref().map(|c| &c.pages))?;
     crate::progress::timings::mark("publish");
     crate::publish::add_files(&mut output, &data);
     check_clashes(&output, &theme)?;
-    if let Some(c) = cache {
-        keep_articles(&mut c.docs, &content, linked.articles);
-        c.pages.retain(|p| output.files.contains_key(p));
-    }
     let stats = Stats {
         articles: content.articles.len(),
         terms: content.terms.len(),
@@ -155,17 +158,155 @@ pub fn build_cached(
         files: output.len(),
         elapsed: started.elapsed(),
     };
-    Ok(Built {
+    let built = Built {
         output,
         warnings: warnings.sorted(),
         stats,
         config,
-    })
+    };
+    if let Some(c) = cache {
+        keep_articles(&mut c.docs, &content, &linked.articles);
+        c.pages.retain(|p| built.output.files.contains_key(p));
+        c.world = Some(World {
+            config: built.config.clone(),
+            theme,
+            content,
+            events,
+            linked,
+            env,
+            index,
+            today,
+            prepared,
+            pending_search: None,
+            output: built.output.clone(),
+            warnings: built.warnings.clone(),
+        });
+    }
+    Ok(built)
+}
+
+/// Everything the last good build computed, kept by the dev server: an edit to one
+/// article's body is applied to it without reading or rendering anything else
+/// (`incremental::SiteState`).
+pub struct World {
+    pub config: SiteConfig,
+    pub theme: Theme,
+    pub content: Content,
+    pub events: Vec<Event>,
+    pub linked: Linked,
+    pub env: LinkEnv,
+    pub index: Arc<SiteIndex>,
+    pub today: PartialDate,
+    pub prepared: render::Prepared,
+    /// Set after a body edit: `output` then has no search index, it is made on demand.
+    pub pending_search: Option<Arc<incremental::PendingFiles>>,
+    pub output: Output,
+    pub warnings: Diagnostics,
+}
+
+impl World {
+    /// The kept site as a build result.
+    pub fn built(&self, elapsed: Duration) -> Built {
+        Built {
+            output: self.output.clone(),
+            warnings: self.warnings.clone(),
+            stats: Stats {
+                articles: self.content.articles.len(),
+                terms: self.content.terms.len(),
+                events: self.events.len(),
+                files: self.output.len(),
+                elapsed,
+            },
+            config: self.config.clone(),
+        }
+    }
+
+    pub fn data(&self) -> SiteData<'_> {
+        SiteData {
+            config: &self.config,
+            theme: &self.theme,
+            content: &self.content,
+            articles: &self.linked.articles,
+            term_html: &self.linked.term_html,
+            term_tips: &self.linked.term_tips,
+            events: &self.events,
+            event_html: &self.linked.event_html,
+            index: &self.index,
+            today: self.today,
+        }
+    }
+}
+
+/// What rendering a document needs from the rest of the site: Markdown options, the
+/// glossary and every link target. Built once per build.
+pub struct LinkEnv {
+    pub options: comrak::Options<'static>,
+    pub plugins: comrak::options::Plugins<'static>,
+    pub glossary: Glossary,
+    pub targets: HashMap<String, LinkTarget>,
+    pub base: String,
+    /// Per term: its tooltip text.
+    pub tips: Vec<String>,
+}
+
+impl LinkEnv {
+    pub fn new(content: &Content, config: &SiteConfig) -> LinkEnv {
+        let base = config.base_path();
+        let options = markdown::options(&config.markdown);
+        let tips: Vec<String> = content
+            .terms
+            .iter()
+            .map(|t| short_definition(t.body(), &options))
+            .collect();
+        LinkEnv {
+            glossary: build_glossary(content, &tips, &base),
+            targets: link_targets(content, &base),
+            plugins: markdown::plugins(),
+            options,
+            base,
+            tips,
+        }
+    }
+
+    fn renderer(&self) -> Renderer<'_> {
+        Renderer {
+            options: &self.options,
+            plugins: &self.plugins,
+            glossary: &self.glossary,
+        }
+    }
+
+    fn links(&self) -> SiteLinks<'_> {
+        SiteLinks {
+            targets: &self.targets,
+            base_path: &self.base,
+        }
+    }
+
+    /// Renders `a`, the article at position `i` of the site's list.
+    pub fn render_article(&self, a: &content::Article, i: usize, config: &SiteConfig) -> Rendered {
+        let dir = match a.rel.rsplit_once('/') {
+            Some((d, _)) => format!("articles/{d}"),
+            None => "articles".to_string(),
+        };
+        let doc = Doc {
+            file: &a.origin.file,
+            text: &a.origin.text,
+            body_offset: a.body_offset,
+            body_line: a.body_line,
+            dir: &dir,
+            link_mode: a.link_mode.unwrap_or(config.glossary.link),
+            exclude_term: None,
+            id_prefix: "m-",
+            article: Some(i),
+        };
+        self.renderer().render(&doc, &self.links())
+    }
 }
 
 /// The linked content: every article, definition and event body as HTML.
 pub struct Linked {
-    pub articles: Vec<Rendered>,
+    pub articles: Vec<SharedRender>,
     pub term_html: Vec<String>,
     pub term_tips: Vec<String>,
     pub event_html: Vec<String>,
@@ -180,12 +321,12 @@ impl Linked {
 }
 
 /// Gives the article renders back to the cache they were taken from.
-fn keep_articles(docs: &mut DocCache, content: &Content, rendered: Vec<Rendered>) {
+fn keep_articles(docs: &mut DocCache, content: &Content, rendered: &[SharedRender]) {
     for ((i, a), r) in content.articles.iter().enumerate().zip(rendered) {
         docs.keep(
             incremental::article_key(i, &a.origin.file),
             a.origin.text.clone(),
-            r,
+            r.clone(),
         );
     }
 }
@@ -194,30 +335,15 @@ fn link(
     content: &Content,
     config: &SiteConfig,
     events: &[Event],
+    env: &LinkEnv,
     mut cache: Option<&mut DocCache>,
 ) -> Result<Linked, Diagnostics> {
-    let base = config.base_path();
-    let options = markdown::options(&config.markdown);
-    let plugins = markdown::plugins();
-    let tips: Vec<String> = content
-        .terms
-        .iter()
-        .map(|t| short_definition(t.body(), &options))
-        .collect();
-    let glossary = build_glossary(content, &tips, &base);
-    let targets = link_targets(content, &base);
-    let links = SiteLinks {
-        targets: &targets,
-        base_path: &base,
-    };
-    let renderer = Renderer {
-        options: &options,
-        plugins: &plugins,
-        glossary: &glossary,
-    };
+    let links = env.links();
+    let renderer = env.renderer();
+    let glossary = &env.glossary;
     crate::progress::stage("linking", content.articles.len());
     // Cached renders are taken out first (sequentially), then only the rest rendered.
-    let mut cached: Vec<Option<Rendered>> = content
+    let mut cached: Vec<Option<SharedRender>> = content
         .articles
         .iter()
         .enumerate()
@@ -226,35 +352,18 @@ fn link(
             cache.as_deref_mut()?.take(&key, &a.origin.text)
         })
         .collect();
-    let articles: Vec<Rendered> = content
-        .articles
-        .par_iter()
-        .zip(cached.par_iter_mut())
+    let articles: Vec<SharedRender> = cached
+        .par_iter_mut()
         .enumerate()
-        .map(|(i, (a, hit))| {
+        .map(|(i, hit)| {
             crate::progress::tick();
-            if let Some(r) = hit.take() {
-                return r;
+            match hit.take() {
+                Some(r) => r,
+                None => Arc::new(env.render_article(&content.articles[i], i, config)),
             }
-            let dir = match a.rel.rsplit_once('/') {
-                Some((d, _)) => format!("articles/{d}"),
-                None => "articles".to_string(),
-            };
-            let doc = Doc {
-                file: &a.origin.file,
-                text: &a.origin.text,
-                body_offset: a.body_offset,
-                body_line: a.body_line,
-                dir: &dir,
-                link_mode: a.link_mode.unwrap_or(config.glossary.link),
-                exclude_term: None,
-                id_prefix: "m-",
-                article: Some(i),
-            };
-            renderer.render(&doc, &links)
         })
         .collect();
-    let mut cached: Vec<Option<Rendered>> = content
+    let mut cached: Vec<Option<SharedRender>> = content
         .terms
         .iter()
         .enumerate()
@@ -263,7 +372,7 @@ fn link(
             cache.as_deref_mut()?.take(&key, &t.origin.text)
         })
         .collect();
-    let terms: Vec<Rendered> = content
+    let terms: Vec<SharedRender> = content
         .terms
         .par_iter()
         .zip(cached.par_iter_mut())
@@ -284,14 +393,14 @@ fn link(
                 id_prefix: &prefix,
                 article: None,
             };
-            renderer.render(&doc, &links)
+            Arc::new(renderer.render(&doc, &links))
         })
         .collect();
     let event_texts: Vec<Arc<str>> = events
         .iter()
         .map(|e| Arc::from(e.body.as_deref().unwrap_or("")))
         .collect();
-    let mut cached: Vec<Option<Rendered>> = events
+    let mut cached: Vec<Option<SharedRender>> = events
         .iter()
         .zip(&event_texts)
         .map(|(e, text)| {
@@ -299,7 +408,7 @@ fn link(
             cache.as_deref_mut()?.take(&key, text)
         })
         .collect();
-    let event_docs: Vec<Rendered> = events
+    let event_docs: Vec<SharedRender> = events
         .par_iter()
         .zip(&event_texts)
         .zip(cached.par_iter_mut())
@@ -319,7 +428,7 @@ fn link(
                 id_prefix: &prefix,
                 article: None,
             };
-            renderer.render(&doc, &links)
+            Arc::new(renderer.render(&doc, &links))
         })
         .collect();
     if let Some(c) = cache {
@@ -378,9 +487,9 @@ fn link(
         .collect();
     Ok(Linked {
         articles,
-        term_html: terms.into_iter().map(|r| r.html).collect(),
-        term_tips: tips,
-        event_html: event_docs.into_iter().map(|r| r.html).collect(),
+        term_html: terms.iter().map(|r| r.html.clone()).collect(),
+        term_tips: env.tips.clone(),
+        event_html: event_docs.iter().map(|r| r.html.clone()).collect(),
         event_terms,
     })
 }
@@ -460,7 +569,7 @@ fn link_targets(content: &Content, base: &str) -> HashMap<String, LinkTarget> {
     targets
 }
 
-fn check_fragments(articles: &[Rendered], terms: &[Rendered], diags: &mut Diagnostics) {
+fn check_fragments(articles: &[SharedRender], terms: &[SharedRender], diags: &mut Diagnostics) {
     let ids: Vec<HashSet<&str>> = articles.iter().map(|r| all_ids(r)).collect();
     for r in articles.iter().chain(terms) {
         for f in &r.fragments {
@@ -482,7 +591,8 @@ fn check_fragments(articles: &[Rendered], terms: &[Rendered], diags: &mut Diagno
     }
 }
 
-fn all_ids(r: &Rendered) -> HashSet<&str> {
+/// Every id a link can point at in a rendered article: headings and linked mentions.
+pub fn all_ids(r: &Rendered) -> HashSet<&str> {
     r.ids
         .iter()
         .map(String::as_str)
@@ -493,7 +603,7 @@ fn all_ids(r: &Rendered) -> HashSet<&str> {
 fn check_event_anchors(
     content: &Content,
     events: &[Event],
-    articles: &[Rendered],
+    articles: &[SharedRender],
     diags: &mut Diagnostics,
 ) {
     for e in events {

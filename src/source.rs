@@ -188,6 +188,13 @@ fn read_source(
     })
 }
 
+/// Reads one source file as the build would (BOM dropped, newlines normalised);
+/// None if it cannot be read or is not UTF-8 (a full build reports why).
+pub fn read_text(path: &Path) -> Option<Arc<str>> {
+    let bytes = std::fs::read(path).ok()?;
+    decode(&bytes).ok().map(Arc::from)
+}
+
 /// Shows the offending line, decoded lossily, with the caret on the first bad byte
 /// (its offset is the same in the lossy text: everything before it is valid).
 fn invalid_utf8(display: &str, bytes: &[u8]) -> Diagnostic {

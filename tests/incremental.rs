@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use kiji::incremental::SiteState;
+use kiji::incremental::{Rebuilt, SiteState};
 
 /// SplitMix64: deterministic edits without a dependency.
 struct Rng(u64);
@@ -81,32 +81,56 @@ fn article(site: &TestSite, i: usize, rng: &mut Rng, version: usize) {
     );
 }
 
-/// One random edit of the kinds an editor makes.
-fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> String {
-    match rng.below(10) {
+/// One random edit of the kinds an editor makes: what it did, and the file it touched
+/// (root-relative), as the watcher would name it.
+fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> (String, String) {
+    match rng.below(14) {
+        10..=13 => {
+            // Only the body changes, as most saves do: a sentence, sometimes with a
+            // glossary term, a link to a heading elsewhere or a heading of its own.
+            let i = rng.below(4);
+            let file = format!("content/articles/a{i}.md");
+            let Ok(text) = std::fs::read_to_string(site.path(&file)) else {
+                return (format!("append to missing a{i}.md"), file);
+            };
+            let extra = match rng.below(5) {
+                0 => " The AOD matters here.".to_string(),
+                1 => format!(" See [part {step}](a0.md#part-{step})."),
+                2 => format!("\n\n## Added {step}\n\nMore."),
+                3 => format!(" Plain words {step} {}.", WORDS[rng.below(WORDS.len())]),
+                _ => format!(" Quiet words, edit {step}."),
+            };
+            std::fs::write(site.path(&file), format!("{}{extra}\n", text.trim_end())).unwrap();
+            (format!("append to a{i}.md"), file)
+        }
         9 => {
             // Only the tags change: the body (and so every mention) stays the same.
             let i = rng.below(4);
             let path = site.path(&format!("content/articles/a{i}.md"));
+            let file = format!("content/articles/a{i}.md");
             let Ok(text) = std::fs::read_to_string(&path) else {
-                return format!("retag missing a{i}.md");
+                return (format!("retag missing a{i}.md"), file);
             };
             let tag = format!("tags = [\"t{}\"]", 3 + rng.below(3));
             let start = text.find("tags = [").unwrap();
             let end = start + text[start..].find(']').unwrap() + 1;
             std::fs::write(&path, format!("{}{tag}{}", &text[..start], &text[end..])).unwrap();
-            format!("retag a{i}.md")
+            (format!("retag a{i}.md"), file)
         }
         0..=3 => {
             let i = rng.below(6);
             // Article 0 is rewritten with the same headings, so links to it stay valid.
             article(site, i, rng, step);
-            format!("write a{i}.md")
+            (
+                format!("write a{i}.md"),
+                format!("content/articles/a{i}.md"),
+            )
         }
         4 => {
             let i = 1 + rng.below(5);
-            let _ = std::fs::remove_file(site.path(&format!("content/articles/a{i}.md")));
-            format!("delete a{i}.md")
+            let file = format!("content/articles/a{i}.md");
+            let _ = std::fs::remove_file(site.path(&file));
+            (format!("delete a{i}.md"), file)
         }
         5 => {
             let def = WORDS[rng.below(WORDS.len())];
@@ -115,21 +139,21 @@ fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> String {
                 "term = \"Treaty\"",
                 &format!("A {def} agreement."),
             );
-            "edit a term".into()
+            ("edit a term".into(), "content/glossary/treaty.md".into())
         }
         6 => {
             let title = ["Test Site", "Another Title"][rng.below(2)];
             site.config(&format!(
                 "title = \"{title}\"\nbase_url = \"https://example.org/\"\n"
             ));
-            "edit site.toml".into()
+            ("edit site.toml".into(), "site.toml".into())
         }
         7 => {
             site.file(
                 "assets/style.css",
                 &format!("body {{ margin: {}px }}\n", rng.below(9)),
             );
-            "edit the stylesheet".into()
+            ("edit the stylesheet".into(), "assets/style.css".into())
         }
         _ => {
             let extra = ["", "<p class=\"extra\">{{ article.words }}</p>"][rng.below(2)];
@@ -145,7 +169,7 @@ fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> String {
                     &format!("{extra}{{% endblock content %}}"),
                 ),
             );
-            "edit a template".into()
+            ("edit a template".into(), "layouts/article.html".into())
         }
     }
 }
@@ -153,23 +177,30 @@ fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> String {
 #[test]
 fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
     let mut compared = 0;
-    for seed in 0..3u64 {
+    let mut body_edits = 0;
+    for seed in 0..4u64 {
         let site = seed_site();
         let mut state = SiteState::new(site.root().to_path_buf(), site.options());
         let mut rng = Rng(seed);
         let mut history = Vec::new();
         for step in 1..=MAX_STEPS {
-            history.push(edit(&site, &mut rng, step));
+            let (what, file) = edit(&site, &mut rng, step);
+            history.push(what);
             let full = kiji::build(site.root(), &site.options());
-            let incremental = state.rebuild();
+            // As the watcher does: content files by name, anything else as unknown.
+            let named = [file];
+            let changed = named[0].starts_with("content/").then_some(&named[..]);
+            let incremental = state.rebuild_changed(changed).map(Rebuilt::complete);
             match (full, incremental) {
                 (Ok(full), Ok(inc)) => {
                     let differ = full.output.changed_paths(&inc.built.output);
                     assert!(
                         differ.is_empty(),
-                        "seed {seed}, after {history:?}: {differ:?} differ"
+                        "seed {seed}, after {history:?} (work: {}): {differ:?} differ",
+                        inc.work
                     );
                     compared += 1;
+                    body_edits += usize::from(inc.work.body_edit);
                 }
                 (Err(a), Err(b)) => {
                     assert_eq!(a.render(), b.render(), "seed {seed}, after {history:?}")
@@ -184,6 +215,11 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
     }
     // Most steps must build, or the comparison above proves little.
     assert!(compared > 40, "only {compared} successful builds compared");
+    // ...and the fast path for body edits must have been taken, or it is untested.
+    assert!(
+        body_edits >= 5,
+        "only {body_edits} body edits took the fast path"
+    );
 }
 
 #[test]

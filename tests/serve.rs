@@ -289,6 +289,70 @@ fn a_plain_save_reloads_and_serves_the_new_text() {
 }
 
 #[test]
+fn serving_from_inside_the_site_with_the_default_root_sees_saves() {
+    let site = blog();
+    let mut server = Server::start_inside(site.root(), &["--watch"]);
+    let mut events = server.events();
+    site.simple("a.md", "Alpha", "Written while serving from inside.\n");
+    events.expect("reload");
+    assert!(prose(&server, "/articles/a/").contains("Written while serving from inside"));
+    server.wait_line(|l| l.contains("content/articles/a.md changed"));
+}
+
+/// The documents holding `word`, as search.js finds them: index.json names the
+/// shards by prefix, the longest prefix of the word holds it.
+fn search_hits(server: &Server, word: &str) -> Vec<u64> {
+    let json = |path: &str| -> serde_json::Value {
+        let resp = server.get(path);
+        assert_eq!(resp.status, 200, "{path}");
+        serde_json::from_slice(&resp.body).unwrap()
+    };
+    let index = json("/search/index.json");
+    let shards: Vec<&str> = index["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let n = (0..shards.len())
+        .filter(|&i| word.starts_with(shards[i]))
+        .max_by_key(|&i| shards[i].len())
+        .unwrap();
+    let shard = json(&format!("/search/s{n}.json"));
+    match shard.get(word) {
+        Some(list) => list
+            .as_array()
+            .unwrap()
+            .iter()
+            .step_by(2)
+            .map(|d| d.as_u64().unwrap())
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+#[test]
+fn a_body_edit_reloads_at_once_and_search_finds_the_new_words() {
+    let site = blog();
+    let mut server = Server::start(site.root(), &["--watch"]);
+    let mut events = server.events();
+    assert!(search_hits(&server, "zanzibarquux").is_empty());
+    site.simple(
+        "a.md",
+        "Alpha",
+        "The alpha text, now about zanzibarquux.\n\n## Part one\n\nMore.\n",
+    );
+    events.expect("reload");
+    let line = server.wait_line(|l| l.contains("content/articles/a.md changed"));
+    assert!(line.contains("(body edit)"), "{line}");
+    assert!(prose(&server, "/articles/a/").contains("zanzibarquux"));
+    // The index is made when first asked for, and then it has the new word.
+    assert_eq!(search_hits(&server, "zanzibarquux").len(), 1);
+    // Alpha and Beta (which links to "alpha") still both hold the old words.
+    assert_eq!(search_hits(&server, "alpha").len(), 2);
+}
+
+#[test]
 fn an_atomic_save_by_rename_reloads() {
     let site = blog();
     let server = Server::start(site.root(), &["--watch"]);

@@ -15,13 +15,14 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use clap::Args;
 use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
 
 use crate::cli::CommonArgs;
 use crate::diag::Diagnostics;
+use crate::incremental::PendingFiles;
 use crate::output::Output;
 
 use reload::Hub;
@@ -101,17 +102,75 @@ pub struct Snapshot {
     /// Bumped whenever `output` changes; pages carry it so a browser that missed an
     /// event (or talks to a restarted server) knows it is stale.
     pub generation: u64,
+    /// Files of this site not made yet (the search index after a body edit); a
+    /// request for one waits until they are.
+    pub pending: Option<Arc<PendingFiles>>,
+    /// `output` with the pending files, once they were asked for.
+    completed: OnceLock<Arc<Output>>,
 }
 
 impl Snapshot {
+    pub fn new(output: Arc<Output>, base_path: String, generation: u64) -> Snapshot {
+        Snapshot {
+            output,
+            base_path,
+            failure: None,
+            generation,
+            pending: None,
+            completed: OnceLock::new(),
+        }
+    }
+
+    pub fn failed(
+        output: Arc<Output>,
+        base_path: String,
+        generation: u64,
+        failure: Diagnostics,
+    ) -> Snapshot {
+        Snapshot {
+            failure: Some(Arc::new(failure)),
+            ..Snapshot::new(output, base_path, generation)
+        }
+    }
+
     pub fn has_site(&self) -> bool {
         !self.output.is_empty()
+    }
+
+    /// The output to look `url_path` up in: with the pending files (made now if need
+    /// be) when the path is theirs.
+    pub fn output_for(&self, url_path: &str) -> &Output {
+        let Some(pending) = &self.pending else {
+            return &self.output;
+        };
+        let wanted = url_path
+            .strip_prefix(self.base_path.as_str())
+            .is_some_and(|rel| rel.starts_with(pending.prefix.trim_end_matches('/')));
+        if !wanted {
+            return &self.output;
+        }
+        self.complete()
+    }
+
+    /// `output` and the pending files together.
+    pub fn complete(&self) -> &Output {
+        let Some(pending) = &self.pending else {
+            return &self.output;
+        };
+        self.completed.get_or_init(|| {
+            let mut output = (*self.output).clone();
+            for (path, bytes) in pending.get() {
+                output.insert_shared(path.clone(), bytes.clone());
+            }
+            Arc::new(output)
+        })
     }
 }
 
 /// What the server serves.
 pub struct ServerState {
-    snapshot: RwLock<Arc<Snapshot>>,
+    /// Shared with the thread that makes a snapshot's pending files when idle.
+    current: Arc<RwLock<Arc<Snapshot>>>,
     pub hub: Hub,
     /// Dev mode (`--watch`): inject the live-reload script into HTML.
     pub live_reload: bool,
@@ -120,14 +179,14 @@ pub struct ServerState {
 impl ServerState {
     pub fn new(snapshot: Snapshot, live_reload: bool) -> Self {
         ServerState {
-            snapshot: RwLock::new(Arc::new(snapshot)),
+            current: Arc::new(RwLock::new(Arc::new(snapshot))),
             hub: Hub::new(),
             live_reload,
         }
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        match self.snapshot.read() {
+        match self.current.read() {
             Ok(s) => s.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
@@ -135,8 +194,11 @@ impl ServerState {
 
     /// Swaps the whole site at once; requests in flight keep the one they started with.
     pub fn publish(&self, snapshot: Snapshot) {
-        let snapshot = Arc::new(snapshot);
-        match self.snapshot.write() {
+        self.publish_shared(Arc::new(snapshot));
+    }
+
+    pub fn publish_shared(&self, snapshot: Arc<Snapshot>) {
+        match self.current.write() {
             Ok(mut s) => *s = snapshot,
             Err(poisoned) => *poisoned.into_inner() = snapshot,
         }
@@ -421,7 +483,7 @@ fn handle(request: Request, state: &Arc<ServerState>) {
 }
 
 fn site_reply(url: &str, state: &ServerState, snapshot: &Snapshot) -> Reply {
-    let output = &snapshot.output;
+    let output = snapshot.output_for(url);
     let reply = match resolve(url, &snapshot.base_path, output) {
         Resolved::File(path) => Reply {
             status: 200,

@@ -30,6 +30,8 @@ const QUIET: Duration = Duration::from_millis(5);
 /// rebuilds at least this often.
 const MAX_BURST: Duration = Duration::from_millis(300);
 const POLL_INTERVAL: Duration = Duration::from_millis(300);
+/// How long a site must stay current before its pending search index is made.
+const IDLE_BEFORE_PENDING: Duration = Duration::from_millis(500);
 
 /// What a burst of events touched, as paths relative to the site root.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -43,6 +45,13 @@ pub struct Change {
 impl Change {
     pub fn is_empty(&self) -> bool {
         !self.config && self.content.is_empty() && self.layouts.is_empty() && self.assets.is_empty()
+    }
+
+    /// The changed content files, when nothing else changed (templates, assets and
+    /// site.toml affect every page).
+    pub fn content_only(&self) -> Option<Vec<String>> {
+        (!self.config && self.layouts.is_empty() && self.assets.is_empty())
+            .then(|| self.content.iter().cloned().collect())
     }
 
     fn files(&self) -> impl Iterator<Item = &String> {
@@ -152,7 +161,10 @@ impl Watched {
             Box::new(notify::recommended_watcher(handler).map_err(watch_error(root))?)
         };
         let mut watched = Watched {
-            root: root.to_path_buf(),
+            // notify reports absolute paths (it joins a relative watch to the working
+            // directory): `kiji serve` run inside the site, with the default root `.`,
+            // must compare like with like or it never sees a change.
+            root: std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()),
             watcher,
             events,
             watching: HashSet::new(),
@@ -233,10 +245,8 @@ pub fn first_build(site: &mut SiteState, watching: bool) -> Snapshot {
                 millis(started.elapsed())
             );
             Snapshot {
-                base_path: r.built.config.base_path(),
-                output: Arc::new(r.built.output),
-                failure: None,
-                generation: 1,
+                pending: r.pending,
+                ..Snapshot::new(Arc::new(r.built.output), r.built.config.base_path(), 1)
             }
         }
         Err(diags) => {
@@ -251,12 +261,7 @@ pub fn first_build(site: &mut SiteState, watching: bool) -> Snapshot {
                     "serving them (add --watch to rebuild when you fix them)"
                 }
             );
-            Snapshot {
-                base_path: site.base_path_guess(),
-                output: Arc::default(),
-                failure: Some(Arc::new(diags)),
-                generation: 0,
-            }
+            Snapshot::failed(Arc::default(), site.base_path_guess(), 0, diags)
         }
     }
 }
@@ -272,7 +277,7 @@ pub fn rebuild_loop(mut watched: Watched, mut site: SiteState, state: &ServerSta
             continue;
         }
         let started = Instant::now();
-        let result = site.rebuild();
+        let result = site.rebuild_changed(change.content_only().as_deref());
         let line = publish(state, result, started);
         println!("{} {change} → {line}", clock());
     }
@@ -289,7 +294,11 @@ fn publish(
     match result {
         Ok(r) => {
             crate::cli::report(&r.built.warnings);
-            let changed = old.output.changed_paths(&r.built.output);
+            let mut changed = old.output.changed_paths(&r.built.output);
+            // A pending search index is not a change (it is made from the same site).
+            for pending in old.pending.iter().chain(&r.pending) {
+                changed.retain(|p| !p.starts_with(pending.prefix));
+            }
             let recovered = old.failure.is_some();
             let generation = old.generation + u64::from(!changed.is_empty());
             let base_path = r.built.config.base_path();
@@ -305,15 +314,15 @@ fn publish(
             if base_path != old.base_path {
                 summary.push_str(&format!("; the site is now served under {base_path}"));
             }
-            state.publish(Snapshot {
-                output: Arc::new(r.built.output),
-                base_path,
-                failure: None,
-                generation,
+            let snapshot = Arc::new(Snapshot {
+                pending: r.pending,
+                ..Snapshot::new(Arc::new(r.built.output), base_path, generation)
             });
+            state.publish_shared(snapshot.clone());
             if let Some(e) = event {
                 state.hub.broadcast(&e);
             }
+            complete_when_idle(state, snapshot);
             summary
         }
         Err(diags) => {
@@ -322,10 +331,13 @@ fn publish(
             let errors = diags.errors().count();
             let payload = problems_json(&diags);
             state.publish(Snapshot {
-                output: old.output.clone(),
-                base_path: old.base_path.clone(),
-                failure: Some(Arc::new(diags)),
-                generation: old.generation,
+                pending: old.pending.clone(),
+                ..Snapshot::failed(
+                    old.output.clone(),
+                    old.base_path.clone(),
+                    old.generation,
+                    diags,
+                )
             });
             state.hub.broadcast(&Event::BuildError(payload));
             format!(
@@ -335,6 +347,26 @@ fn publish(
             )
         }
     }
+}
+
+/// Makes a snapshot's pending files (the search index) once no newer site replaced
+/// it for a moment: by the time the editor opens the search page it is ready, and
+/// a burst of saves does not rebuild it after every one.
+fn complete_when_idle(state: &ServerState, snapshot: Arc<Snapshot>) {
+    if snapshot.pending.is_none() {
+        return;
+    }
+    let current = state.current.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(IDLE_BEFORE_PENDING);
+        let still_current = current
+            .read()
+            .map(|s| Arc::ptr_eq(&s, &snapshot))
+            .unwrap_or(false);
+        if still_current {
+            snapshot.complete();
+        }
+    });
 }
 
 /// What to tell the browsers after a good build: nothing when the output is the

@@ -29,9 +29,21 @@ impl Server {
     /// `kiji --root <root> serve --port 0 <args>`; returns once it listens (and, with
     /// --watch, once the watcher is set up).
     pub fn start(root: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kiji"))
-            .arg("--root")
-            .arg(root)
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kiji"));
+        command.arg("--root").arg(root);
+        Server::spawn(command, args)
+    }
+
+    /// `kiji serve --port 0 <args>` run inside the site folder, as the README says,
+    /// with the default root `.`.
+    pub fn start_inside(root: &Path, args: &[&str]) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kiji"));
+        command.current_dir(root);
+        Server::spawn(command, args)
+    }
+
+    fn spawn(mut command: Command, args: &[&str]) -> Server {
+        let mut child = command
             .args(["serve", "--port", "0"])
             .args(args)
             .env("KIJI_BUILD_DATE", crate::common::BUILD_DATE)
