@@ -125,7 +125,23 @@ fn build(root: &Path, args: &BuildArgs) -> ExitCode {
     }
     let started = Instant::now();
     progress::enable();
-    let built = match site::build(root, &args.common.options()) {
+    // Two builds into one output wait for each other; each writes its own staging
+    // folder, swapped in only when the whole site was built and written.
+    let lock = match output::lock_output(&out) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}\n  = help: {}", e.help());
+            return ExitCode::FAILURE;
+        }
+    };
+    let staging = match output::Staging::begin(&out) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}\n  = help: {}", e.help());
+            return ExitCode::FAILURE;
+        }
+    };
+    let built = match site::build_into(root, &args.common.options(), staging.dir()) {
         Ok(b) => b,
         Err(diags) => {
             let kept = if out.exists() {
@@ -138,15 +154,10 @@ fn build(root: &Path, args: &BuildArgs) -> ExitCode {
         }
     };
     progress::suspend(|| report(&built.warnings));
-    let lock = match output::lock_output(&out) {
-        Ok(l) => l,
-        Err(e) => {
-            progress::finish();
-            eprintln!("error: {e}\n  = help: {}", e.help());
-            return ExitCode::FAILURE;
-        }
+    let written = match built.output.write_error() {
+        Some(e) => Err(e),
+        None => staging.commit(),
     };
-    let written = output::write_staged(&built.output, &out);
     progress::finish();
     if let Err(e) = written {
         eprintln!("error: {e}\n  = help: {}", e.help());

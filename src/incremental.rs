@@ -162,7 +162,7 @@ impl IndexCache {
 /// mentions, the events' articles and terms.
 pub fn index_key(
     content: &Content,
-    mentions: &[Vec<Mention>],
+    mentions: &[&[Mention]],
     events: &[Event],
     event_terms: &[Vec<usize>],
 ) -> u64 {
@@ -173,7 +173,7 @@ pub fn index_key(
     }
     for ms in mentions {
         ms.len().hash(&mut h);
-        for m in ms {
+        for m in ms.iter() {
             (m.term, m.count, &m.anchor).hash(&mut h);
         }
     }

@@ -20,14 +20,90 @@ pub const MARKER: &str = ".kiji-output";
 pub type FileBytes = Arc<Vec<u8>>;
 
 /// The whole site: site path (`articles/a/index.html`) → bytes.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+///
+/// A streaming output (`Output::streaming_into`, what `kiji build` uses) writes each
+/// file into its staging folder as it is inserted and keeps only the path: a
+/// 10,000-article site is ~430 MB of HTML that need not sit in memory until the end.
+#[derive(Debug, Default, Clone)]
 pub struct Output {
     pub files: BTreeMap<String, FileBytes>,
+    stream: Option<Arc<Stream>>,
+}
+
+impl PartialEq for Output {
+    fn eq(&self, other: &Output) -> bool {
+        self.files == other.files
+    }
+}
+
+impl Eq for Output {}
+
+#[derive(Debug)]
+struct Stream {
+    dir: PathBuf,
+    written: std::sync::atomic::AtomicUsize,
+    /// The first write that failed; the build reports it at the end.
+    error: std::sync::Mutex<Option<OutputError>>,
 }
 
 impl Output {
+    /// An output that writes every file into `dir` (a staging folder) as it comes.
+    pub fn streaming_into(dir: &Path) -> Output {
+        Output {
+            files: BTreeMap::new(),
+            stream: Some(Arc::new(Stream {
+                dir: dir.to_path_buf(),
+                written: Default::default(),
+                error: Default::default(),
+            })),
+        }
+    }
+
+    /// An empty output of the same kind (streaming into the same folder, or not).
+    pub fn empty_like(&self) -> Output {
+        Output {
+            files: BTreeMap::new(),
+            stream: self.stream.clone(),
+        }
+    }
+
+    pub fn is_streaming(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// The first write that failed, if any.
+    pub fn write_error(&self) -> Option<OutputError> {
+        let stream = self.stream.as_ref()?;
+        let mut error = stream.error.lock().unwrap_or_else(|p| p.into_inner());
+        error.take()
+    }
+
+    /// What to keep for a file: its bytes, or (streaming) nothing once written.
+    /// Takes `&self` so parallel renderers write without holding a lock.
+    pub fn store(&self, path: &str, bytes: Vec<u8>) -> FileBytes {
+        let Some(stream) = &self.stream else {
+            return Arc::new(bytes);
+        };
+        let n = stream
+            .written
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let target = stream.dir.join(path);
+        let written = target
+            .parent()
+            .map_or(Ok(()), fs::create_dir_all)
+            .and_then(|()| injected_fault(n))
+            .and_then(|()| fs::write(&target, &bytes));
+        if let Err(e) = written {
+            let mut error = stream.error.lock().unwrap_or_else(|p| p.into_inner());
+            error.get_or_insert_with(|| io_err(&target)(e));
+        }
+        Arc::default()
+    }
+
     pub fn insert(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
-        self.files.insert(path.into(), Arc::new(bytes.into()));
+        let path = path.into();
+        let stored = self.store(&path, bytes.into());
+        self.files.insert(path, stored);
     }
 
     /// Inserts bytes that are already shared (no copy).
@@ -207,6 +283,53 @@ fn sibling(out: &Path, suffix: &str) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "public".into());
     out.with_file_name(format!(".{name}.kiji{suffix}"))
+}
+
+/// A staging folder beside the output for a streaming build; `commit` swaps it in,
+/// dropping it uncommitted removes it (the previous output stays as it was).
+pub struct Staging {
+    dir: PathBuf,
+    out: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    pub fn begin(out: &Path) -> Result<Staging, OutputError> {
+        let dir = sibling(out, &format!("-staging-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        Ok(Staging {
+            dir,
+            out: out.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Marks the folder as kiji's and swaps it in for the output.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        let marker = self.dir.join(MARKER);
+        fs::write(
+            &marker,
+            "This folder is written by kiji. It is replaced on every build.\n",
+        )
+        .map_err(io_err(&marker))?;
+        let old = sibling(&self.out, &format!("-old-{}", std::process::id()));
+        swap(&self.dir, &self.out, &old)?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 /// Writes `output` to a staging folder beside `out`, then swaps it in.

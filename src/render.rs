@@ -293,13 +293,15 @@ type PageResult = Result<(String, Vec<u8>), Diagnostics>;
 type PageJob<'a> = Box<dyn Fn() -> PageResult + Sync + 'a>;
 
 pub fn render_site(data: &SiteData<'_>) -> Result<Output, Diagnostics> {
-    render_site_cached(data, None).map(|(output, _)| output)
+    render_site_cached(data, None, Output::default()).map(|(output, _)| output)
 }
 
 /// `render_site`, reusing pages whose context is unchanged (the dev server's rebuilds).
+/// Renders every page into `output` (empty; in memory, or streaming to disk).
 pub fn render_site_cached(
     data: &SiteData<'_>,
     pages: Option<&PageCache>,
+    output: Output,
 ) -> Result<(Output, Prepared), Diagnostics> {
     crate::progress::timings::mark("prepare");
     let prepared = Prepared::new(data);
@@ -308,7 +310,7 @@ pub fn render_site_cached(
         data,
         pages,
     }
-    .render_all()?;
+    .render_all(output)?;
     Ok((output, prepared))
 }
 
@@ -325,7 +327,7 @@ impl<'a> Pages<'a> {
         }
     }
 
-    fn render_all(&self) -> Result<Output, Diagnostics> {
+    fn render_all(&self, output: Output) -> Result<Output, Diagnostics> {
         let data = self.data;
         let pages = self.pages;
         let mut jobs: Vec<PageJob<'_>> = Vec::new();
@@ -346,22 +348,26 @@ impl<'a> Pages<'a> {
         jobs.push(Box::new(move || p.not_found_page()));
         jobs.push(Box::new(move || p.search_page()));
         crate::progress::stage("rendering", jobs.len());
-        let results: Vec<_> = jobs
-            .par_iter()
-            .map(|job| {
-                crate::progress::tick();
-                job()
-            })
-            .collect();
-        crate::progress::timings::mark("collect");
-        let mut output = Output::default();
-        let mut diags = Diagnostics::new();
-        for r in results {
-            match r {
-                Ok((path, bytes)) => output.insert(path, bytes),
-                Err(d) => diags.extend(d),
+        // Each page is stored (or written, when streaming) as soon as it is rendered.
+        let writer = output.empty_like();
+        let output = std::sync::Mutex::new(output);
+        let diags = std::sync::Mutex::new(Diagnostics::new());
+        let lock = |m| std::sync::Mutex::lock(m).unwrap_or_else(|p| p.into_inner());
+        jobs.par_iter().for_each(|job| {
+            crate::progress::tick();
+            match job() {
+                Ok((path, bytes)) => {
+                    let stored = writer.store(&path, bytes);
+                    lock(&output).insert_shared(path, stored);
+                }
+                Err(d) => std::sync::Mutex::lock(&diags)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend(d),
             }
-        }
+        });
+        crate::progress::timings::mark("collect");
+        let mut output = output.into_inner().unwrap_or_else(|p| p.into_inner());
+        let diags = diags.into_inner().unwrap_or_else(|p| p.into_inner());
         if diags.has_errors() {
             return Err(diags);
         }

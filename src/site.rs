@@ -55,14 +55,30 @@ pub struct Built {
 }
 
 pub fn build(root: &Path, opts: &BuildOptions) -> Result<Built, Diagnostics> {
-    build_cached(root, opts, None)
+    build_with(root, opts, None, Output::default())
+}
+
+/// `build`, writing each file into `dir` as it is made instead of keeping it: the
+/// returned output holds the paths only. A write that failed is in
+/// `Built::output.write_error()`.
+pub fn build_into(root: &Path, opts: &BuildOptions, dir: &Path) -> Result<Built, Diagnostics> {
+    build_with(root, opts, None, Output::streaming_into(dir))
 }
 
 /// `build`, reusing and refreshing the dev server's caches when given (same bytes).
 pub fn build_cached(
     root: &Path,
     opts: &BuildOptions,
+    cache: Option<&mut Cache>,
+) -> Result<Built, Diagnostics> {
+    build_with(root, opts, cache, Output::default())
+}
+
+fn build_with(
+    root: &Path,
+    opts: &BuildOptions,
     mut cache: Option<&mut Cache>,
+    output: Output,
 ) -> Result<Built, Diagnostics> {
     let started = Instant::now();
     crate::progress::timings::mark("load+parse");
@@ -147,7 +163,7 @@ pub fn build_cached(
         today,
     };
     let (mut output, prepared) =
-        render::render_site_cached(&data, cache.as_deref().map(|c| &c.pages))?;
+        render::render_site_cached(&data, cache.as_deref().map(|c| &c.pages), output)?;
     crate::progress::timings::mark("publish");
     crate::publish::add_files(&mut output, &data);
     check_clashes(&output, &theme)?;
@@ -315,8 +331,11 @@ pub struct Linked {
 }
 
 impl Linked {
-    pub fn mentions(&self) -> Vec<Vec<crate::glossary::Mention>> {
-        self.articles.iter().map(|r| r.mentions.clone()).collect()
+    pub fn mentions(&self) -> Vec<&[crate::glossary::Mention]> {
+        self.articles
+            .iter()
+            .map(|r| r.mentions.as_slice())
+            .collect()
     }
 }
 

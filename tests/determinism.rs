@@ -59,3 +59,25 @@ fn two_builds_give_byte_identical_output() {
     );
     assert_eq!(first.output, second.output);
 }
+
+#[test]
+fn kiji_build_writes_exactly_the_in_memory_site() {
+    // `kiji build` streams each file into its staging folder as it is rendered; what
+    // lands in public/ must be the same files and bytes as the in-memory build.
+    let site = busy_site();
+    let built = site.build();
+    site.run(&["build"]).ok();
+    let mut written = site.snapshot("public");
+    written.retain(|(path, _)| path != kiji::output::MARKER);
+    let expected: Vec<(String, Vec<u8>)> = built
+        .output
+        .files
+        .iter()
+        .map(|(path, bytes)| (path.clone(), bytes.to_vec()))
+        .collect();
+    assert_eq!(written.len(), expected.len());
+    for ((path, bytes), (want_path, want)) in written.iter().zip(&expected) {
+        assert_eq!(path, want_path);
+        assert!(bytes == want, "{path} differs");
+    }
+}
