@@ -111,7 +111,7 @@ impl Renderer<'_> {
         rewrite_links(root, doc, links, &mut out);
         // Before glossary linking: linked mentions become raw HTML, which has no text nodes.
         out.text = plain_text(root);
-        out.words = out.text.split_whitespace().count();
+        out.words = count_words(&out.text);
         let mut linker = Linker::new(self.glossary, doc.link_mode)
             .excluding(doc.exclude_term)
             .with_id_prefix(doc.id_prefix);
@@ -215,6 +215,43 @@ fn plain_text<'a>(root: &'a AstNode<'a>) -> String {
     text
 }
 
+/// `text.split_whitespace().count()`, a byte at a time for ASCII.
+fn count_words(text: &str) -> usize {
+    // Unicode White_Space within ASCII: tab, line feed, vertical tab, form feed, carriage
+    // return and space.
+    const SPACE: [bool; 128] = {
+        let mut t = [false; 128];
+        let mut b = 0x09;
+        while b <= 0x0d {
+            t[b] = true;
+            b += 1;
+        }
+        t[0x20] = true;
+        t
+    };
+    let bytes = text.as_bytes();
+    let mut words = 0;
+    let mut in_word = false;
+    let mut at = 0;
+    while at < bytes.len() {
+        let b = bytes[at];
+        let space = if b < 0x80 {
+            at += 1;
+            SPACE[usize::from(b)]
+        } else {
+            let c = text[at..]
+                .chars()
+                .next()
+                .expect("at is a character boundary");
+            at += c.len_utf8();
+            c.is_whitespace()
+        };
+        words += usize::from(!space & !in_word);
+        in_word = !space;
+    }
+    words
+}
+
 fn is_external(url: &str) -> bool {
     url.starts_with("//")
         || url.split_once(':').is_some_and(|(scheme, _)| {
@@ -231,6 +268,8 @@ fn rewrite_links<'a>(
     links: &SiteLinks<'_>,
     out: &mut Rendered,
 ) {
+    // Where each line of the file starts, found once and only if a diagnostic needs it.
+    let mut lines: Option<Vec<usize>> = None;
     for node in root.descendants() {
         let mut ast = node.data.borrow_mut();
         let line = ast.sourcepos.start.line;
@@ -248,12 +287,23 @@ fn rewrite_links<'a>(
         if link.url.is_empty() || is_external(&link.url) {
             continue;
         }
-        let here = || {
+        let mut here = || {
+            let lines = lines.get_or_insert_with(|| {
+                std::iter::once(0)
+                    .chain(doc.text.match_indices('\n').map(|(i, _)| i + 1))
+                    .collect()
+            });
+            // As `diag::line_start`, then to the end of that line.
             let file_line = doc.body_line + line - 1;
-            let start = line_start(doc.text, file_line) + column.saturating_sub(1);
-            let end = doc.text[start.min(doc.text.len())..]
-                .find('\n')
-                .map_or(doc.text.len(), |i| start + i);
+            let line_start = match file_line {
+                0 | 1 => 0,
+                l => lines.get(l - 1).copied().unwrap_or(doc.text.len()),
+            };
+            let start = line_start + column.saturating_sub(1);
+            let end = match lines[lines.partition_point(|&l| l <= start)..].first() {
+                Some(next) => next - 1,
+                None => doc.text.len(),
+            };
             Diagnostic::error("")
                 .in_file(doc.file)
                 .at_span(doc.text, start..end)
@@ -435,6 +485,28 @@ mod tests {
             "mailto:a@b",
         ] {
             assert!(!is_dangerous_url(url, false), "{url:?}");
+        }
+    }
+
+    #[test]
+    fn words_are_counted_as_split_whitespace_does() {
+        let mut samples: Vec<String> = (0u8..128)
+            .map(|b| format!("a{}b {} c", b as char, b as char))
+            .collect();
+        samples.extend(
+            [
+                "",
+                " ",
+                "one",
+                "  two  words ",
+                "日本 の\u{3000}文\u{a0}x\u{85}y\u{2028}z",
+                "é\u{200b}ü",
+                "\u{b}\u{c}\r\n\t",
+            ]
+            .map(String::from),
+        );
+        for s in &samples {
+            assert_eq!(count_words(s), s.split_whitespace().count(), "{s:?}");
         }
     }
 
