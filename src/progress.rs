@@ -107,9 +107,22 @@ pub mod timings {
         let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((prev, since)) = last.replace((name, now)) {
             eprintln!(
-                "kiji timing: {prev:<12} {:>8.1} ms",
-                (now - since).as_secs_f64() * 1e3
+                "kiji timing: {prev:<12} {:>8.1} ms   rss {:>5} MiB, peak {:>5} MiB",
+                (now - since).as_secs_f64() * 1e3,
+                memory("VmRSS:"),
+                memory("VmHWM:")
             );
         }
+    }
+
+    /// A field of /proc/self/status in MiB (0 where there is none).
+    fn memory(field: &str) -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                let line = s.lines().find(|l| l.starts_with(field))?;
+                line.split_whitespace().nth(1)?.parse::<u64>().ok()
+            })
+            .map_or(0, |kb| kb / 1024)
     }
 }

@@ -100,7 +100,7 @@ fn build_with(
         warnings.extend(parse_warnings);
         Ok((content, warnings))
     });
-    let (theme, (content, mut warnings)) = match (theme, parsed) {
+    let (theme, (mut content, mut warnings)) = match (theme, parsed) {
         (Ok(t), Ok(p)) => (t, p),
         (Err(mut a), Err(b)) => {
             a.extend(b);
@@ -111,7 +111,7 @@ fn build_with(
     // Timeline and link errors are independent too: an unknown article in timeline.toml
     // and a broken link in an article are reported by the same build.
     crate::progress::timings::mark("timeline");
-    let (events, timeline_diags) = timeline::gather(&content);
+    let (mut events, timeline_diags) = timeline::gather(&content);
     if let Some(c) = cache.as_deref_mut() {
         c.docs.begin(&config, &content);
         c.pages.begin(&theme, &config.base_path());
@@ -132,6 +132,9 @@ fn build_with(
         }
     };
     warnings.extend(timeline_diags);
+    if cache.is_none() {
+        release_source_texts(&mut content, &mut events);
+    }
     crate::progress::timings::mark("index");
     let mentions = linked.mentions();
     let build_index = || {
@@ -199,6 +202,20 @@ fn build_with(
         });
     }
     Ok(built)
+}
+
+/// Nothing after linking reads an article's text (diagnostics keep their own copy):
+/// a one-off build lets them go, ~100 MB at 10,000 articles. The dev server keeps
+/// them (its fast path compares the next save with them).
+fn release_source_texts(content: &mut Content, events: &mut [Event]) {
+    let empty: Arc<str> = Arc::from("");
+    for a in &mut content.articles {
+        a.origin.text = empty.clone();
+        a.body_offset = 0;
+    }
+    for e in events {
+        e.origin.text = empty.clone();
+    }
 }
 
 /// Everything the last good build computed, kept by the dev server: an edit to one
