@@ -9,7 +9,8 @@
 //! ```
 //!
 //! The site is copied (or generated) into a temp folder, so the sources are never
-//! touched. Options: `--runs N` (default 15). Prints min / median / max.
+//! touched. Options: `--runs N` (default 15); `--edit title` changes the article's
+//! title instead of appending to its body. Prints min / median / max.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -45,8 +46,16 @@ fn main() {
     let mut events = connect(&server.addr, &server.base);
     wait_for(&mut events, "hello");
     let mut samples = Vec::with_capacity(runs);
+    let edit_title = value("--edit").as_deref() == Some("title");
     for run in 0..runs {
-        let text = format!("{original}\n\nEdit number {run} of the latency benchmark.\n");
+        let text = if edit_title {
+            // A new title shows on other pages (lists, related articles, the
+            // glossary): the full rebuild path, with its caches.
+            let at = original.find("title = \"").expect("a TOML title") + "title = \"".len();
+            format!("{}Edit {run} {}", &original[..at], &original[at..])
+        } else {
+            format!("{original}\n\nEdit number {run} of the latency benchmark.\n")
+        };
         let started = Instant::now();
         fs::write(&article, text).expect("write the article");
         wait_for(&mut events, "reload");

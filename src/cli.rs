@@ -154,6 +154,7 @@ fn build(root: &Path, args: &BuildArgs) -> ExitCode {
         }
     };
     progress::suspend(|| report(&built.warnings));
+    crate::progress::timings::mark("swap");
     let written = match built.output.write_error() {
         Some(e) => Err(e),
         None => staging.commit(),
