@@ -39,36 +39,7 @@ fn json(built: &kiji::Built, path: &str) -> Value {
 
 /// The URLs of the documents holding `word`, looked up the way search.js does it.
 fn lookup(built: &kiji::Built, word: &str) -> Vec<String> {
-    let index = json(built, "search/index.json");
-    let shards: Vec<&str> = index["shards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap())
-        .collect();
-    let n = (0..shards.len())
-        .filter(|&i| word.starts_with(shards[i]))
-        .max_by_key(|&i| shards[i].len())
-        .expect("a shard for every word");
-    let shard = json(built, &format!("search/s{n}.json"));
-    let Some(postings) = shard.get(word) else {
-        return Vec::new();
-    };
-    let chunk = index["chunk"].as_u64().unwrap();
-    let mut doc = 0;
-    postings
-        .as_array()
-        .unwrap()
-        .chunks(2)
-        .map(|pair| {
-            doc += pair[0].as_u64().unwrap();
-            let docs = json(built, &format!("search/d{}.json", doc / chunk));
-            docs[(doc % chunk) as usize][2]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect()
+    search_lookup(|path| json(built, path), word)
 }
 
 #[test]

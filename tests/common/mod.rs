@@ -213,3 +213,41 @@ pub fn attrs(html: &Html, css: &str, attr: &str) -> Vec<String> {
         .filter_map(|e| e.value().attr(attr).map(String::from))
         .collect()
 }
+
+/// The URLs of the documents holding `word` in a site's search index, looked up the
+/// way search.js does it: index.json names the shards by prefix and the longest
+/// prefix of the word holds it; postings are `[doc delta, weight, …]`. `json` reads a
+/// file of the site by its path under the root (`search/index.json`).
+#[allow(dead_code)]
+pub fn search_lookup(json: impl Fn(&str) -> serde_json::Value, word: &str) -> Vec<String> {
+    let index = json("search/index.json");
+    let shards: Vec<&str> = index["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let n = (0..shards.len())
+        .filter(|&i| word.starts_with(shards[i]))
+        .max_by_key(|&i| shards[i].len())
+        .expect("a shard for every word");
+    let shard = json(&format!("search/s{n}.json"));
+    let Some(postings) = shard.get(word) else {
+        return Vec::new();
+    };
+    let chunk = index["chunk"].as_u64().unwrap();
+    let mut doc = 0;
+    postings
+        .as_array()
+        .unwrap()
+        .chunks(2)
+        .map(|pair| {
+            doc += pair[0].as_u64().unwrap();
+            let docs = json(&format!("search/d{}.json", doc / chunk));
+            docs[(doc % chunk) as usize][2]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
