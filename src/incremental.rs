@@ -32,7 +32,6 @@ use crate::index::SiteIndex;
 use crate::markdown::Rendered;
 use crate::output::FileBytes;
 use crate::render::{Pages, SiteData};
-use crate::search::SearchDoc;
 use crate::site::{self, BuildOptions, Built, SharedRender, World};
 use crate::theme::Theme;
 use crate::timeline::Event;
@@ -86,6 +85,17 @@ impl Rebuilt {
 }
 
 type MakeFiles = Box<dyn FnOnce() -> Vec<(String, Vec<u8>)> + Send>;
+
+/// The search index of `docs`, made when first asked for.
+pub fn pending_search(docs: Vec<crate::render::OwnedSearchDoc>) -> PendingFiles {
+    PendingFiles::new(
+        crate::search::DIR,
+        Box::new(move || {
+            let docs: Vec<_> = docs.iter().map(|d| d.borrow()).collect();
+            crate::search::files(&docs)
+        }),
+    )
+}
 
 /// Output files made on first use, once; callers meanwhile wait for them.
 pub struct PendingFiles {
@@ -264,7 +274,11 @@ impl SiteState {
         Ok(Rebuilt {
             built,
             work: self.cache.work(),
-            pending: None,
+            pending: self
+                .cache
+                .world
+                .as_ref()
+                .and_then(|w| w.pending_search.clone()),
         })
     }
 
@@ -318,7 +332,7 @@ impl SiteState {
         let mut output = world.output.clone();
         for (i, _, _) in &edits {
             let (path, bytes) = pages.article_page(*i).ok()?;
-            output.insert(path, bytes);
+            output.insert_shared(path, bytes);
         }
         if edits.iter().any(|(i, _, _)| *i < world.config.feed.limit) {
             output.insert("feed.xml", crate::publish::feed(&data));
@@ -328,13 +342,7 @@ impl SiteState {
         output
             .files
             .retain(|path, _| !(path.starts_with(crate::search::DIR) && path.ends_with(".json")));
-        let pending = PendingFiles::new(
-            crate::search::DIR,
-            Box::new(move || {
-                let docs: Vec<_> = docs.iter().map(|d| d.borrow()).collect();
-                crate::search::files(&docs)
-            }),
-        );
+        let pending = pending_search(docs);
         let work = Work {
             documents: edits.len(),
             documents_total: world.content.articles.len()
@@ -451,10 +459,8 @@ pub fn event_key(id: &str, file: &str) -> String {
     format!("e{id}:{file}")
 }
 
-type SearchFiles = Vec<(String, Vec<u8>)>;
-
 /// Output path → (context hash, bytes).
-type PageMap = HashMap<String, (u64, Arc<[u8]>)>;
+type PageMap = HashMap<String, (u64, FileBytes)>;
 
 /// Cached page bytes, keyed by output path, valid while the context hashes the same.
 #[derive(Default)]
@@ -462,8 +468,6 @@ pub struct PageCache {
     /// Hash of the templates (and the base path their `url` helper adds).
     env: u64,
     pages: Mutex<PageMap>,
-    /// The search index's files and the hash of the documents they index.
-    search: Mutex<Option<(u64, SearchFiles)>>,
     rendered: AtomicUsize,
     total: AtomicUsize,
 }
@@ -492,7 +496,7 @@ impl PageCache {
         out_path: &str,
         context: Value,
         render: impl FnOnce(Value) -> Result<Vec<u8>, E>,
-    ) -> Result<Vec<u8>, E> {
+    ) -> Result<FileBytes, E> {
         self.total.fetch_add(1, Ordering::Relaxed);
         let hash = {
             let mut h = FxHasher::default();
@@ -505,38 +509,15 @@ impl PageCache {
             .get(out_path)
             .filter(|(h, _)| *h == hash)
             .map(|(_, bytes)| bytes.clone());
+        // The cached bytes are the ones in the last output: shared, never copied.
         if let Some(bytes) = cached {
-            return Ok(bytes.to_vec());
+            return Ok(bytes);
         }
         self.rendered.fetch_add(1, Ordering::Relaxed);
-        let bytes = render(context)?;
+        let bytes = Arc::new(render(context)?);
         self.lock()
-            .insert(out_path.to_string(), (hash, Arc::from(bytes.as_slice())));
+            .insert(out_path.to_string(), (hash, bytes.clone()));
         Ok(bytes)
-    }
-
-    /// The search index's files, reused while every document it indexes hashes the
-    /// same (a stylesheet, template or no-op save does not rebuild it).
-    pub fn search_files(
-        &self,
-        docs: &[SearchDoc<'_>],
-        build: impl FnOnce() -> Vec<(String, Vec<u8>)>,
-    ) -> Vec<(String, Vec<u8>)> {
-        let mut h = FxHasher::default();
-        for d in docs {
-            let kind = matches!(d.kind, crate::search::Kind::Article);
-            (kind, d.title, d.url, d.summary, &d.keywords, d.text).hash(&mut h);
-        }
-        let key = h.finish();
-        let mut search = self.search.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((k, files)) = &*search {
-            if *k == key {
-                return files.clone();
-            }
-        }
-        let files = build();
-        *search = Some((key, files.clone()));
-        files
     }
 
     /// Forgets pages the site no longer has.
@@ -605,7 +586,7 @@ mod tests {
         let again = cache.page("t.html", "a/index.html", json!({"x": 1}), |_| Err(()));
         assert_eq!(first, again);
         let changed = cache.page("t.html", "a/index.html", json!({"x": 2}), render);
-        assert_eq!(changed.unwrap(), b"{\"x\":2}");
+        assert_eq!(changed.unwrap().as_slice(), b"{\"x\":2}");
         assert_eq!(cache.rendered.load(Ordering::Relaxed), 2);
     }
 }

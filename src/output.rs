@@ -80,9 +80,9 @@ impl Output {
 
     /// What to keep for a file: its bytes, or (streaming) nothing once written.
     /// Takes `&self` so parallel renderers write without holding a lock.
-    pub fn store(&self, path: &str, bytes: Vec<u8>) -> FileBytes {
+    pub fn store(&self, path: &str, bytes: FileBytes) -> FileBytes {
         let Some(stream) = &self.stream else {
-            return Arc::new(bytes);
+            return bytes;
         };
         let n = stream
             .written
@@ -92,7 +92,7 @@ impl Output {
             .parent()
             .map_or(Ok(()), fs::create_dir_all)
             .and_then(|()| injected_fault(n))
-            .and_then(|()| fs::write(&target, &bytes));
+            .and_then(|()| fs::write(&target, bytes.as_slice()));
         if let Err(e) = written {
             let mut error = stream.error.lock().unwrap_or_else(|p| p.into_inner());
             error.get_or_insert_with(|| io_err(&target)(e));
@@ -102,7 +102,7 @@ impl Output {
 
     pub fn insert(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
         let path = path.into();
-        let stored = self.store(&path, bytes.into());
+        let stored = self.store(&path, Arc::new(bytes.into()));
         self.files.insert(path, stored);
     }
 

@@ -18,7 +18,7 @@ use crate::html::json_for_script;
 use crate::incremental::PageCache;
 use crate::index::SiteIndex;
 use crate::markdown::TocEntry;
-use crate::output::Output;
+use crate::output::{FileBytes, Output};
 use crate::site::SharedRender;
 use crate::slug::slugify;
 use crate::theme::Theme;
@@ -232,6 +232,8 @@ pub struct Prepared {
     events: Vec<EventView>,
     tag_links: HashMap<String, TagLink>,
     timeline_tags: Vec<TimelineTag>,
+    /// Per event: its JSON-LD object, serialised for a `<script>`.
+    event_ld: Vec<String>,
     /// The timeline tags' links, sorted by name, shared by every timeline page.
     timeline_tag_links: Vec<TagLink>,
 }
@@ -289,7 +291,7 @@ impl std::ops::Deref for Pages<'_> {
     }
 }
 
-type PageResult = Result<(String, Vec<u8>), Diagnostics>;
+type PageResult = Result<(String, FileBytes), Diagnostics>;
 type PageJob<'a> = Box<dyn Fn() -> PageResult + Sync + 'a>;
 
 pub fn render_site(data: &SiteData<'_>) -> Result<Output, Diagnostics> {
@@ -380,14 +382,14 @@ impl<'a> Pages<'a> {
             crate::ical::calendar(data.config, &self.events, data.today),
         );
         output.insert(".nojekyll", Vec::new());
-        crate::progress::timings::mark("search");
-        let docs = self.search_docs();
-        let search_files = match pages {
-            Some(cache) => cache.search_files(&docs, || crate::search::files(&docs)),
-            None => crate::search::files(&docs),
-        };
-        for (path, bytes) in search_files {
-            output.insert(path, bytes);
+        // The dev server (with a page cache) makes the search index when it is
+        // first asked for: `site::World::pending_search`.
+        if pages.is_none() {
+            crate::progress::timings::mark("search");
+            let docs = self.search_docs();
+            for (path, bytes) in crate::search::files(&docs) {
+                output.insert(path, bytes);
+            }
         }
         Ok(output)
     }
@@ -440,6 +442,7 @@ impl Prepared {
             events: Vec::new(),
             tag_links,
             timeline_tags: Vec::new(),
+            event_ld: Vec::new(),
             timeline_tag_links: Vec::new(),
         };
         prepared.events = prepared.event_views(data);
@@ -452,6 +455,7 @@ impl Prepared {
         links.sort_by(|a, b| a.name.cmp(&b.name));
         prepared.timeline_tag_links = links;
         prepared.terms = prepared.term_views(data);
+        prepared.event_ld = prepared.event_ld(data.config);
         prepared
     }
 
@@ -493,6 +497,25 @@ impl Prepared {
                     })
                     .collect(),
                 upcoming: e.date.is_after(d.today),
+            })
+            .collect()
+    }
+
+    fn event_ld(&self, c: &SiteConfig) -> Vec<String> {
+        let origin = c.origin();
+        self.events
+            .par_iter()
+            .map(|e| {
+                json_for_script(&json!({
+                    "@type": "Event",
+                    "name": e.title,
+                    "startDate": e.date.iso,
+                    "url": format!("{origin}{}", e.url),
+                    "eventStatus": "https://schema.org/EventScheduled",
+                    "description": crate::html::strip_tags(&e.body),
+                    "location": {"@type": "Place", "name": "Japan and the Indo-Pacific"},
+                    "subjectOf": e.articles.iter().map(|a| json!({"@type": "Article", "headline": a.title, "url": format!("{origin}{}", a.url)})).collect::<Vec<_>>(),
+                }))
             })
             .collect()
     }
@@ -600,6 +623,19 @@ impl Pages<'_> {
         kind: &'static str,
         json_ld: Option<Value>,
     ) -> PageView {
+        let json_ld = json_ld.as_ref().map(json_for_script);
+        self.page_with_ld(title, description, path, kind, json_ld)
+    }
+
+    /// `page`, with JSON-LD already serialised for a `<script>`.
+    fn page_with_ld(
+        &self,
+        title: &str,
+        description: &str,
+        path: &str,
+        kind: &'static str,
+        json_ld: Option<String>,
+    ) -> PageView {
         PageView {
             title: title.to_string(),
             description: if description.is_empty() {
@@ -610,7 +646,7 @@ impl Pages<'_> {
             path: path.to_string(),
             canonical: self.data.config.absolute_url(path),
             kind,
-            json_ld: json_ld.as_ref().map(json_for_script),
+            json_ld,
             og_type: if kind == "article" {
                 "article"
             } else {
@@ -625,7 +661,7 @@ impl Pages<'_> {
         out_path: String,
         page: PageView,
         extra: impl FnOnce(&mut Context),
-    ) -> Result<(String, Vec<u8>), Diagnostics> {
+    ) -> PageResult {
         let mut ctx = Context::new();
         ctx.insert("site", &self.site_view());
         ctx.insert("page", &page);
@@ -636,14 +672,14 @@ impl Pages<'_> {
             Some(cache) => cache.page(template, &out_path, ctx.into_json(), |json| {
                 render(&Context::from_value(json)?)
             }),
-            None => render(&ctx),
+            None => render(&ctx).map(std::sync::Arc::new),
         };
         bytes
             .map(|b| (out_path, b))
             .map_err(|e| theme.template_error(template, &e).into())
     }
 
-    fn index_page(&self) -> Result<(String, Vec<u8>), Diagnostics> {
+    fn index_page(&self) -> PageResult {
         let c = self.data.config;
         let ld = json!({
             "@context": "https://schema.org",
@@ -673,7 +709,7 @@ impl Pages<'_> {
         tags
     }
 
-    pub fn article_page(&self, i: usize) -> Result<(String, Vec<u8>), Diagnostics> {
+    pub fn article_page(&self, i: usize) -> PageResult {
         let d = self.data;
         let a = &d.content.articles[i];
         let r = &d.articles[i];
@@ -766,14 +802,14 @@ impl Pages<'_> {
         )
     }
 
-    fn tags_page(&self) -> Result<(String, Vec<u8>), Diagnostics> {
+    fn tags_page(&self) -> PageResult {
         let page = self.page("Tags", "Every tag and its articles", "tags/", "tags", None);
         self.render("tags.html", "tags/index.html".into(), page, |ctx| {
             ctx.insert("tags", &self.sorted_tags())
         })
     }
 
-    fn tag_page(&self, tag: &crate::index::Tag) -> Result<(String, Vec<u8>), Diagnostics> {
+    fn tag_page(&self, tag: &crate::index::Tag) -> PageResult {
         let path = format!("tags/{}/", tag.slug);
         let title = format!("Tagged “{}”", tag.name);
         let page = self.page(
@@ -792,7 +828,7 @@ impl Pages<'_> {
         })
     }
 
-    fn glossary_page(&self) -> Result<(String, Vec<u8>), Diagnostics> {
+    fn glossary_page(&self) -> PageResult {
         let c = self.data.config;
         let ld = json!({
             "@context": "https://schema.org",
@@ -879,19 +915,17 @@ impl Pages<'_> {
         serde_json::to_vec_pretty(&file).unwrap_or_default()
     }
 
-    fn timeline_page(&self, tag: Option<String>) -> Result<(String, Vec<u8>), Diagnostics> {
+    fn timeline_page(&self, tag: Option<String>) -> PageResult {
         let c = self.data.config;
-        let selected: Vec<&EventView> = match &tag {
-            None => self.events.iter().collect(),
+        let ids: Vec<usize> = match &tag {
+            None => (0..self.events.len()).collect(),
             Some(t) => self
                 .timeline_tags
                 .binary_search_by(|x| x.slug.as_str().cmp(t))
-                .map(|i| self.timeline_tags[i].events.iter())
-                .into_iter()
-                .flatten()
-                .map(|&e| &self.events[e])
-                .collect(),
+                .map(|i| self.timeline_tags[i].events.clone())
+                .unwrap_or_default(),
         };
+        let selected: Vec<&EventView> = ids.iter().map(|&e| &self.events[e]).collect();
         let mut years: Vec<YearView> = Vec::new();
         for e in &selected {
             let year = e.date.iso[..4].parse().unwrap_or(0);
@@ -910,19 +944,13 @@ impl Pages<'_> {
             }
         }
         let tag_counts = &self.timeline_tag_links;
-        let ld = json!({
-            "@context": "https://schema.org",
-            "@graph": selected.iter().map(|e| json!({
-                "@type": "Event",
-                "name": e.title,
-                "startDate": e.date.iso,
-                "url": format!("{}{}", c.origin(), e.url),
-                "eventStatus": "https://schema.org/EventScheduled",
-                "description": crate::html::strip_tags(&e.body),
-                "location": {"@type": "Place", "name": "Japan and the Indo-Pacific"},
-                "subjectOf": e.articles.iter().map(|a| json!({"@type": "Article", "headline": a.title, "url": format!("{}{}", c.origin(), a.url)})).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        });
+        // What `json!({"@context": …, "@graph": [events]})` would give, from each
+        // event's JSON-LD serialised once per build (not once per timeline page).
+        let graph: Vec<&str> = ids.iter().map(|&e| self.event_ld[e].as_str()).collect();
+        let ld = format!(
+            "{{\"@context\":\"https://schema.org\",\"@graph\":[{}]}}",
+            graph.join(",")
+        );
         let (path, title) = match &tag {
             Some(t) => (
                 format!("timeline/tags/{t}/"),
@@ -936,7 +964,7 @@ impl Pages<'_> {
             ),
             None => ("timeline/".to_string(), "Timeline".to_string()),
         };
-        let page = self.page(
+        let page = self.page_with_ld(
             &title,
             "Every dated event in the articles, in order",
             &path,
@@ -1009,7 +1037,7 @@ impl Pages<'_> {
         articles.chain(terms).collect()
     }
 
-    fn search_page(&self) -> Result<(String, Vec<u8>), Diagnostics> {
+    fn search_page(&self) -> PageResult {
         let page = self.page(
             "Search",
             "Search the articles and the glossary",
@@ -1020,7 +1048,7 @@ impl Pages<'_> {
         self.render("search.html", "search/index.html".into(), page, |_| {})
     }
 
-    fn not_found_page(&self) -> Result<(String, Vec<u8>), Diagnostics> {
+    fn not_found_page(&self) -> PageResult {
         let page = self.page("Page not found", "", "404.html", "404", None);
         let recent: Vec<&ArticleSummary> = self.summaries.iter().take(5).collect();
         self.render("404.html", "404.html".into(), page, |ctx| {

@@ -170,6 +170,10 @@ fn build_with(
     crate::progress::timings::mark("publish");
     crate::publish::add_files(&mut output, &data);
     check_clashes(&output, &theme)?;
+    let pending_search = cache.is_some().then(|| {
+        let docs = render::Pages::new(&prepared, &data, None).owned_search_docs();
+        Arc::new(incremental::pending_search(docs))
+    });
     let stats = Stats {
         articles: content.articles.len(),
         terms: content.terms.len(),
@@ -196,7 +200,7 @@ fn build_with(
             index,
             today,
             prepared,
-            pending_search: None,
+            pending_search,
             output: built.output.clone(),
             warnings: built.warnings.clone(),
         });

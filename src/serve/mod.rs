@@ -229,6 +229,7 @@ fn serve(root: &Path, args: &ServeArgs) -> Result<(), ServeError> {
     let server = listen(&args.bind, args.port)?;
     let addr = server.server_addr().to_ip();
     let state = Arc::new(ServerState::new(first, args.watch));
+    watch::complete_when_idle(&state, state.snapshot());
     let url = site_url(&args.bind, addr, &state.snapshot().base_path);
     println!("serving on {url}");
     if args.watch {

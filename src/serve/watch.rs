@@ -352,7 +352,7 @@ fn publish(
 /// Makes a snapshot's pending files (the search index) once no newer site replaced
 /// it for a moment: by the time the editor opens the search page it is ready, and
 /// a burst of saves does not rebuild it after every one.
-fn complete_when_idle(state: &ServerState, snapshot: Arc<Snapshot>) {
+pub fn complete_when_idle(state: &ServerState, snapshot: Arc<Snapshot>) {
     if snapshot.pending.is_none() {
         return;
     }
