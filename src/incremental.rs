@@ -292,11 +292,20 @@ impl SiteState {
         }
         let mut edits: Vec<(usize, Article, Rendered)> = Vec::new();
         for file in &self.dirty {
-            let i = world
+            let position = world
                 .content
                 .articles
                 .iter()
-                .position(|a| a.origin.file == *file)?;
+                .position(|a| a.origin.file == *file);
+            let Some(i) = position else {
+                // A file that came and went within the burst (`sed -i`'s temp file,
+                // an editor's scratch file) and that the site never knew changes
+                // nothing; anything else needs the full pipeline.
+                if !self.root.join(file).exists() && !world.knows(file) {
+                    continue;
+                }
+                return None;
+            };
             let old = &world.content.articles[i];
             let text = crate::source::read_text(&self.root.join(file))?;
             if *text == *old.origin.text {

@@ -242,6 +242,19 @@ pub struct World {
 }
 
 impl World {
+    /// Whether the build read `file` (root-relative) or said something about it.
+    pub fn knows(&self, file: &str) -> bool {
+        let c = &self.content;
+        c.articles.iter().any(|a| a.origin.file == file)
+            || c.terms.iter().any(|t| t.origin.file == file)
+            || c.timeline.iter().any(|t| t.origin.file == file)
+            || self
+                .warnings
+                .0
+                .iter()
+                .any(|d| d.file.as_deref() == Some(file))
+    }
+
     /// The kept site as a build result.
     pub fn built(&self, elapsed: Duration) -> Built {
         Built {
