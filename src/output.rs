@@ -59,18 +59,6 @@ impl Output {
         }
     }
 
-    /// An empty output of the same kind (streaming into the same folder, or not).
-    pub fn empty_like(&self) -> Output {
-        Output {
-            files: BTreeMap::new(),
-            stream: self.stream.clone(),
-        }
-    }
-
-    pub fn is_streaming(&self) -> bool {
-        self.stream.is_some()
-    }
-
     /// The first write that failed, if any.
     pub fn write_error(&self) -> Option<OutputError> {
         let stream = self.stream.as_ref()?;
@@ -330,43 +318,6 @@ impl Drop for Staging {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
-}
-
-/// Writes `output` to a staging folder beside `out`, then swaps it in.
-pub fn write_staged(output: &Output, out: &Path) -> Result<(), OutputError> {
-    let staging = sibling(out, &format!("-staging-{}", std::process::id()));
-    let old = sibling(out, &format!("-old-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&staging);
-    let result = write_tree(output, &staging).and_then(|()| swap(&staging, out, &old));
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
-    }
-    result
-}
-
-fn write_tree(output: &Output, dir: &Path) -> Result<(), OutputError> {
-    fs::create_dir_all(dir).map_err(io_err(dir))?;
-    crate::progress::stage("writing", output.len());
-    // Folders are made by the writers, in parallel: one page per folder is the common
-    // case, and making 10,000 of them up front was a serial stretch of the build.
-    let written = std::sync::atomic::AtomicUsize::new(0);
-    output.files.par_iter().try_for_each(|(path, bytes)| {
-        crate::progress::tick();
-        let target = dir.join(path);
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).map_err(io_err(parent))?;
-        }
-        let n = written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        injected_fault(n)
-            .and_then(|()| fs::write(&target, bytes.as_slice()))
-            .map_err(io_err(&target))
-    })?;
-    let marker = dir.join(MARKER);
-    fs::write(
-        &marker,
-        "This folder is written by kiji. It is replaced on every build.\n",
-    )
-    .map_err(io_err(&marker))
 }
 
 /// Fault injection for tests: with `KIJI_FAULT_WRITE_AFTER=n`, writing fails after `n`

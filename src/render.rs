@@ -345,31 +345,32 @@ impl<'a> Pages<'a> {
         jobs.push(Box::new(move || p.glossary_page()));
         jobs.push(Box::new(move || p.timeline_page(None)));
         for tag in &p.timeline_tags {
-            jobs.push(Box::new(move || p.timeline_page(Some(tag.slug.clone()))));
+            jobs.push(Box::new(move || p.timeline_page(Some(tag))));
         }
         jobs.push(Box::new(move || p.not_found_page()));
         jobs.push(Box::new(move || p.search_page()));
         crate::progress::stage("rendering", jobs.len());
-        // Each page is stored (or written, when streaming) as soon as it is rendered.
-        let writer = output.empty_like();
-        let output = std::sync::Mutex::new(output);
-        let diags = std::sync::Mutex::new(Diagnostics::new());
-        let lock = |m| std::sync::Mutex::lock(m).unwrap_or_else(|p| p.into_inner());
-        jobs.par_iter().for_each(|job| {
-            crate::progress::tick();
-            match job() {
-                Ok((path, bytes)) => {
-                    let stored = writer.store(&path, bytes);
-                    lock(&output).insert_shared(path, stored);
-                }
-                Err(d) => std::sync::Mutex::lock(&diags)
-                    .unwrap_or_else(|p| p.into_inner())
-                    .extend(d),
-            }
-        });
+        // Each page is stored (or written, when streaming) by the job that rendered it:
+        // what is collected is its path and shared (or, streaming, no) bytes.
+        let results: Vec<PageResult> = jobs
+            .par_iter()
+            .map(|job| {
+                crate::progress::tick();
+                job().map(|(path, bytes)| {
+                    let stored = output.store(&path, bytes);
+                    (path, stored)
+                })
+            })
+            .collect();
         crate::progress::timings::mark("collect");
-        let mut output = output.into_inner().unwrap_or_else(|p| p.into_inner());
-        let diags = diags.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut output = output;
+        let mut diags = Diagnostics::new();
+        for r in results {
+            match r {
+                Ok((path, stored)) => output.insert_shared(path, stored),
+                Err(d) => diags.extend(d),
+            }
+        }
         if diags.has_errors() {
             return Err(diags);
         }
@@ -915,15 +916,12 @@ impl Pages<'_> {
         serde_json::to_vec_pretty(&file).unwrap_or_default()
     }
 
-    fn timeline_page(&self, tag: Option<String>) -> PageResult {
+    /// The whole timeline, or one tag's page of it.
+    fn timeline_page(&self, tag: Option<&TimelineTag>) -> PageResult {
         let c = self.data.config;
-        let ids: Vec<usize> = match &tag {
+        let ids: Vec<usize> = match tag {
             None => (0..self.events.len()).collect(),
-            Some(t) => self
-                .timeline_tags
-                .binary_search_by(|x| x.slug.as_str().cmp(t))
-                .map(|i| self.timeline_tags[i].events.clone())
-                .unwrap_or_default(),
+            Some(t) => t.events.clone(),
         };
         let selected: Vec<&EventView> = ids.iter().map(|&e| &self.events[e]).collect();
         let mut years: Vec<YearView> = Vec::new();
@@ -951,16 +949,10 @@ impl Pages<'_> {
             "{{\"@context\":\"https://schema.org\",\"@graph\":[{}]}}",
             graph.join(",")
         );
-        let (path, title) = match &tag {
+        let (path, title) = match tag {
             Some(t) => (
-                format!("timeline/tags/{t}/"),
-                format!(
-                    "Timeline: {}",
-                    tag_counts
-                        .iter()
-                        .find(|x| x.url.ends_with(&format!("/{t}/")))
-                        .map_or(t.as_str(), |x| x.name.as_str())
-                ),
+                format!("timeline/tags/{}/", t.slug),
+                format!("Timeline: {}", t.link.name),
             ),
             None => ("timeline/".to_string(), "Timeline".to_string()),
         };
@@ -974,7 +966,7 @@ impl Pages<'_> {
         self.render("timeline.html", format!("{path}index.html"), page, |ctx| {
             ctx.insert("years", &years);
             ctx.insert("event_tags", &tag_counts);
-            ctx.insert("selected_tag", &tag);
+            ctx.insert("selected_tag", &tag.map(|t| &t.slug));
             ctx.insert("event_count", &selected.len());
         })
     }

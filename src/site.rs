@@ -1,5 +1,6 @@
 //! The build pipeline: load → parse → link → render, all in memory.
-//! Writing the result is the caller's business (`output::write_staged`, or the dev server).
+//! Writing is the caller's choice: `build_into` streams every file into a staging folder
+//! (`output::Staging`), the dev server keeps the site in memory.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
