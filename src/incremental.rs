@@ -76,9 +76,7 @@ impl Rebuilt {
     /// The whole output, the pending files made and added.
     pub fn complete(mut self) -> Rebuilt {
         if let Some(p) = self.pending.take() {
-            for (path, bytes) in p.get() {
-                self.built.output.insert_shared(path.clone(), bytes.clone());
-            }
+            p.add_to(&mut self.built.output);
         }
         self
     }
@@ -120,6 +118,13 @@ impl PendingFiles {
             prefix,
             make: Mutex::new(Some(make)),
             files: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Makes the files if need be and adds them to `output` (shared, not copied).
+    pub fn add_to(&self, output: &mut crate::output::Output) {
+        for (path, bytes) in self.get() {
+            output.insert_shared(path.clone(), bytes.clone());
         }
     }
 

@@ -159,9 +159,7 @@ impl Snapshot {
         };
         self.completed.get_or_init(|| {
             let mut output = (*self.output).clone();
-            for (path, bytes) in pending.get() {
-                output.insert_shared(path.clone(), bytes.clone());
-            }
+            pending.add_to(&mut output);
             Arc::new(output)
         })
     }
