@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use serde::{Deserialize, Deserializer};
 
 use crate::config::{LinkMode, SiteConfig};
@@ -249,24 +251,41 @@ pub fn parse_all(
     _config: &SiteConfig,
     opts: &ParseOptions,
 ) -> Result<(Content, Diagnostics), Diagnostics> {
+    // Each file parses on its own; the results are gathered in file order, so items and
+    // diagnostics come out as a sequential parse would give them.
+    let parsed: Vec<(Parsed, Diagnostics)> = sources
+        .par_iter()
+        .map(|source| {
+            let mut diags = Diagnostics::new();
+            let origin = Origin {
+                file: source.display.clone(),
+                text: source.text.clone(),
+            };
+            let item = match source.kind {
+                SourceKind::Article => parse_article(source, origin, &mut diags)
+                    .filter(|a| !a.draft || opts.drafts)
+                    .map_or(Parsed::Nothing, Parsed::Article),
+                SourceKind::Term => {
+                    parse_term(source, origin, &mut diags).map_or(Parsed::Nothing, Parsed::Term)
+                }
+                SourceKind::Timeline => {
+                    let mut entries = Vec::new();
+                    parse_timeline(origin, &mut entries, &mut diags);
+                    Parsed::Timeline(entries)
+                }
+            };
+            (item, diags)
+        })
+        .collect();
     let mut diags = Diagnostics::new();
     let mut content = Content::default();
-    for source in sources {
-        let origin = Origin {
-            file: source.display.clone(),
-            text: source.text.clone(),
-        };
-        match source.kind {
-            SourceKind::Article => match parse_article(source, origin, &mut diags) {
-                Some(a) if !a.draft || opts.drafts => content.articles.push(a),
-                _ => {}
-            },
-            SourceKind::Term => {
-                if let Some(t) = parse_term(source, origin, &mut diags) {
-                    content.terms.push(t);
-                }
-            }
-            SourceKind::Timeline => parse_timeline(origin, &mut content.timeline, &mut diags),
+    for (item, file_diags) in parsed {
+        diags.extend(file_diags);
+        match item {
+            Parsed::Article(a) => content.articles.push(a),
+            Parsed::Term(t) => content.terms.push(t),
+            Parsed::Timeline(entries) => content.timeline.extend(entries),
+            Parsed::Nothing => {}
         }
     }
     check_unique_slugs(&content.articles, &mut diags);
@@ -276,6 +295,14 @@ pub fn parse_all(
         .sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title)));
     content.terms.sort_by_key(|t| t.name.to_lowercase());
     diags.into_result().map(|d| (content, d))
+}
+
+/// What one source file parses into.
+enum Parsed {
+    Article(Article),
+    Term(Term),
+    Timeline(Vec<TimelineEntry>),
+    Nothing,
 }
 
 fn warn_unknown(

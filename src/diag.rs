@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
-use codespan_reporting::files::SimpleFile;
+use codespan_reporting::files::{self, Files, SimpleFile};
 use codespan_reporting::term;
 use serde::Serialize;
 
@@ -28,9 +28,20 @@ pub struct Diagnostic {
     pub message: String,
     pub help: Option<String>,
     #[serde(skip)]
-    source: Option<Arc<str>>,
-    #[serde(skip)]
-    span: Option<Range<usize>>,
+    excerpt: Option<Excerpt>,
+}
+
+/// The lines of a file a diagnostic points at, not the whole file: a diagnostic can
+/// outlive its build's source texts (a `#fragment` link keeps one per link until every
+/// page's ids are known) without keeping those texts alive.
+#[derive(Debug, Clone)]
+struct Excerpt {
+    /// Whole lines, from the one where the span starts to the one where it ends.
+    lines: String,
+    /// 1-based line number of the first of them in the file.
+    first_line: usize,
+    /// The span, relative to `lines`.
+    span: Range<usize>,
 }
 
 impl Diagnostic {
@@ -42,8 +53,7 @@ impl Diagnostic {
             column: None,
             message: message.into(),
             help: None,
-            source: None,
-            span: None,
+            excerpt: None,
         }
     }
 
@@ -72,8 +82,13 @@ impl Diagnostic {
         let (line, column) = line_col(source, start);
         self.line = Some(line);
         self.column = Some(column);
-        self.source = Some(source.clone());
-        self.span = Some(start..end);
+        let from = source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let to = source[end..].find('\n').map_or(source.len(), |i| end + i);
+        self.excerpt = Some(Excerpt {
+            lines: source[from..to].to_string(),
+            first_line: line,
+            span: start - from..end - from,
+        });
         self
     }
 
@@ -102,10 +117,14 @@ impl Diagnostic {
 
     /// The rustc-style report: header, the offending source line with a caret, and the hint.
     pub fn render(&self) -> String {
-        let (Some(file), Some(source), Some(span)) = (&self.file, &self.source, &self.span) else {
+        let (Some(file), Some(excerpt)) = (&self.file, &self.excerpt) else {
             return self.render_plain();
         };
-        let simple = SimpleFile::new(file.as_str(), source.as_ref());
+        let simple = ExcerptFile {
+            file: SimpleFile::new(file.as_str(), excerpt.lines.as_str()),
+            first_line: excerpt.first_line,
+        };
+        let span = &excerpt.span;
         let mut cs = match self.severity {
             Severity::Error => CsDiagnostic::error(),
             Severity::Warning => CsDiagnostic::warning(),
@@ -134,6 +153,38 @@ impl Diagnostic {
             out.push_str(&format!("  = help: {help}\n"));
         }
         out
+    }
+}
+
+/// An excerpt as codespan sees a file: its lines numbered as in the whole file.
+struct ExcerptFile<'a> {
+    file: SimpleFile<&'a str, &'a str>,
+    first_line: usize,
+}
+
+impl<'a> Files<'a> for ExcerptFile<'a> {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, _: ()) -> Result<&'a str, files::Error> {
+        Ok(self.file.name())
+    }
+
+    fn source(&'a self, _: ()) -> Result<&'a str, files::Error> {
+        Ok(self.file.source())
+    }
+
+    fn line_index(&'a self, id: (), byte_index: usize) -> Result<usize, files::Error> {
+        self.file.line_index(id, byte_index)
+    }
+
+    fn line_number(&'a self, _: (), line_index: usize) -> Result<usize, files::Error> {
+        Ok(self.first_line + line_index)
+    }
+
+    fn line_range(&'a self, id: (), line_index: usize) -> Result<Range<usize>, files::Error> {
+        self.file.line_range(id, line_index)
     }
 }
 
@@ -292,6 +343,23 @@ mod tests {
         assert!(text.contains("date = \"2023-13\""), "{text}");
         assert!(text.contains("^^^^^^^^^"), "{text}");
         assert!(text.contains("help: use YYYY-MM-DD"), "{text}");
+    }
+
+    #[test]
+    fn a_diagnostic_keeps_its_lines_not_the_file() {
+        let src: Arc<str> = Arc::from("one\ntwo\nthree [link](#nowhere) here\nfour\n");
+        let start = src.find("[link]").unwrap();
+        let d = Diagnostic::error("broken link")
+            .in_file("content/articles/a.md")
+            .at_span(&src, start..start + 16);
+        // A build lets its source texts go once linking is done: nothing else holds them.
+        assert_eq!(Arc::strong_count(&src), 1);
+        drop(src);
+        let text = d.render();
+        assert!(text.contains("content/articles/a.md:3:7"), "{text}");
+        assert!(text.contains("3 │ three [link](#nowhere) here"), "{text}");
+        assert!(!text.contains("two") && !text.contains("four"), "{text}");
+        assert!(text.contains("^^^^^^^^^^^^^^^^"), "{text}");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use comrak::nodes::{AstNode, NodeValue};
 use comrak::Arena;
 
@@ -89,7 +89,8 @@ impl Glossary {
             let kind = (patterns.len() <= 20_000).then_some(AhoCorasickKind::DFA);
             AhoCorasickBuilder::new()
                 .kind(kind)
-                .match_kind(MatchKind::LeftmostLongest)
+                // Standard semantics, for `find_overlapping_iter`: see `find_mentions`.
+                .match_kind(MatchKind::Standard)
                 .ascii_case_insensitive(true)
                 .prefilter(false)
                 .build(patterns.iter().map(|p| &p.text))
@@ -119,30 +120,35 @@ impl Glossary {
         self.terms.is_empty()
     }
 
-    /// Every mention in `haystack` as (start, end, term), whole words only, left to right.
+    /// Every mention in `haystack` as (start, end, term), whole words only, left to right:
+    /// of the valid matches, the leftmost wins, and of those starting there the longest.
+    ///
+    /// The automaton reports every match, overlapping ones included, in one pass; case
+    /// and word boundaries are checked afterwards. A rejected candidate ("BIG" in "big",
+    /// "AOD" in "AODX") therefore costs a comparison, not a new search, and a longer
+    /// name that fails ("Japan Coast Guard" in "Japan Coast Guardsmen") still leaves the
+    /// shorter one that fits ("Japan").
     pub fn find_mentions(&self, haystack: &str) -> Vec<(usize, usize, usize)> {
         let Some(matcher) = &self.matcher else {
             return Vec::new();
         };
+        let mut candidates: Vec<(usize, usize, usize)> = matcher
+            .find_overlapping_iter(haystack)
+            .filter_map(|m| {
+                let (start, end, index) = (m.start(), m.end(), m.pattern().as_usize());
+                let pattern = &self.patterns[index];
+                let case_ok = !pattern.case_sensitive || haystack[start..end] == pattern.text;
+                (case_ok && is_word_boundary(haystack, start, end)).then_some((start, end, index))
+            })
+            .collect();
+        // Leftmost, then longest, then the pattern listed first.
+        candidates.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
         let mut found = Vec::new();
         let mut pos = 0;
-        while pos < haystack.len() {
-            let Some(m) = matcher.find(Input::new(haystack).span(pos..haystack.len())) else {
-                break;
-            };
-            let pattern = &self.patterns[m.pattern().as_usize()];
-            let matched = &haystack[m.start()..m.end()];
-            let case_ok = !pattern.case_sensitive || matched == pattern.text;
-            if case_ok && is_word_boundary(haystack, m.start(), m.end()) {
-                found.push((m.start(), m.end(), pattern.term));
-                pos = m.end();
-            } else {
-                // Try again one character later: a shorter or later match may still fit.
-                pos = m.start()
-                    + haystack[m.start()..]
-                        .chars()
-                        .next()
-                        .map_or(1, char::len_utf8);
+        for (start, end, index) in candidates {
+            if start >= pos {
+                found.push((start, end, self.patterns[index].term));
+                pos = end;
             }
         }
         found
@@ -523,6 +529,14 @@ mod tests {
         let g = glossary(&[("EDD", &[]), ("Proactive Pacifism", &[])]);
         assert_eq!(found(&g, "edd and Edd and EDD"), ["EDD"]);
         assert_eq!(found(&g, "proactive pacifism"), ["proactive pacifism"]);
+    }
+
+    #[test]
+    fn a_longer_name_that_does_not_fit_leaves_a_shorter_one() {
+        let g = glossary(&[("Japan", &[]), ("Japan Coast Guard", &[]), ("BIG", &[])]);
+        assert_eq!(found(&g, "Japan Coast Guardsmen"), ["Japan"]);
+        assert_eq!(found(&g, "the Japan Coast Guard."), ["Japan Coast Guard"]);
+        assert_eq!(found(&g, "a big BIG plan"), ["BIG"]);
     }
 
     #[test]

@@ -91,7 +91,8 @@ pub mod timings {
     use std::sync::Mutex;
     use std::time::Instant;
 
-    static LAST: Mutex<Option<(&'static str, Instant)>> = Mutex::new(None);
+    /// The running stage: its name, and the wall clock and process CPU time at its start.
+    static LAST: Mutex<Option<(&'static str, Instant, f64)>> = Mutex::new(None);
 
     fn enabled() -> bool {
         static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
@@ -103,16 +104,36 @@ pub mod timings {
         if !enabled() {
             return;
         }
-        let now = Instant::now();
+        let (now, cpu) = (Instant::now(), cpu_seconds());
         let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((prev, since)) = last.replace((name, now)) {
+        if let Some((prev, since, cpu_since)) = last.replace((name, now, cpu)) {
+            // CPU time over wall time shows how much of the machine a stage keeps busy.
             eprintln!(
-                "kiji timing: {prev:<12} {:>8.1} ms   rss {:>5} MiB, peak {:>5} MiB",
+                "kiji timing: {prev:<12} {:>8.1} ms  cpu {:>8.1} ms   rss {:>5} MiB, peak {:>5} MiB",
                 (now - since).as_secs_f64() * 1e3,
+                (cpu - cpu_since) * 1e3,
                 memory("VmRSS:"),
                 memory("VmHWM:")
             );
         }
+    }
+
+    /// User + system CPU time of the whole process so far (0 where /proc has none).
+    fn cpu_seconds() -> f64 {
+        let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+            return 0.0;
+        };
+        // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            return 0.0;
+        };
+        let ticks: u64 = rest
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|f| f.parse::<u64>().ok())
+            .sum();
+        ticks as f64 / 100.0
     }
 
     /// A field of /proc/self/status in MiB (0 where there is none).

@@ -331,7 +331,6 @@ impl<'a> Pages<'a> {
 
     fn render_all(&self, output: Output) -> Result<Output, Diagnostics> {
         let data = self.data;
-        let pages = self.pages;
         let mut jobs: Vec<PageJob<'_>> = Vec::new();
         let p = self;
         jobs.push(Box::new(move || p.index_page()));
@@ -351,17 +350,20 @@ impl<'a> Pages<'a> {
         jobs.push(Box::new(move || p.search_page()));
         crate::progress::stage("rendering", jobs.len());
         // Each page is stored (or written, when streaming) by the job that rendered it:
-        // what is collected is its path and shared (or, streaming, no) bytes.
-        let results: Vec<PageResult> = jobs
-            .par_iter()
-            .map(|job| {
-                crate::progress::tick();
-                job().map(|(path, bytes)| {
-                    let stored = output.store(&path, bytes);
-                    (path, stored)
+        // what is collected is its path and shared (or, streaming, no) bytes. The
+        // site-wide files are made alongside, so no core idles while one serial step runs.
+        let render_pages = || -> Vec<PageResult> {
+            jobs.par_iter()
+                .map(|job| {
+                    crate::progress::tick();
+                    job().map(|(path, bytes)| {
+                        let stored = output.store(&path, bytes);
+                        (path, stored)
+                    })
                 })
-            })
-            .collect();
+                .collect()
+        };
+        let (results, site_files) = rayon::join(render_pages, || self.site_files(&output));
         crate::progress::timings::mark("collect");
         let mut output = output;
         let mut diags = Diagnostics::new();
@@ -374,25 +376,40 @@ impl<'a> Pages<'a> {
         if diags.has_errors() {
             return Err(diags);
         }
+        for (path, stored) in site_files {
+            output.insert_shared(path, stored);
+        }
         for (name, bytes) in &data.theme.assets {
             output.insert(name.clone(), bytes.clone());
         }
-        output.insert("glossary.json", self.glossary_json());
-        output.insert(
-            "timeline.ics",
-            crate::ical::calendar(data.config, &self.events, data.today),
-        );
         output.insert(".nojekyll", Vec::new());
-        // The dev server (with a page cache) makes the search index when it is
-        // first asked for: `site::World::pending_search`.
-        if pages.is_none() {
-            crate::progress::timings::mark("search");
-            let docs = self.search_docs();
-            for (path, bytes) in crate::search::files(&docs) {
-                output.insert(path, bytes);
-            }
-        }
         Ok(output)
+    }
+}
+
+impl Pages<'_> {
+    /// glossary.json, timeline.ics and, in a one-off build, the search index, each
+    /// stored (or written) as soon as it is made. The dev server (with a page cache)
+    /// makes the search index when it is first asked for: `site::World::pending_search`.
+    fn site_files(&self, output: &Output) -> Vec<(String, FileBytes)> {
+        let data = self.data;
+        let mut files: Vec<(String, Vec<u8>)> = vec![
+            ("glossary.json".into(), self.glossary_json()),
+            (
+                "timeline.ics".into(),
+                crate::ical::calendar(data.config, &self.events, data.today),
+            ),
+        ];
+        if self.pages.is_none() {
+            files.extend(crate::search::files(&self.search_docs()));
+        }
+        files
+            .into_par_iter()
+            .map(|(path, bytes)| {
+                let stored = output.store(&path, std::sync::Arc::new(bytes));
+                (path, stored)
+            })
+            .collect()
     }
 }
 
@@ -415,8 +432,8 @@ impl Prepared {
         let summaries = data
             .content
             .articles
-            .iter()
-            .zip(data.articles)
+            .par_iter()
+            .zip(data.articles.par_iter())
             .map(|(a, r)| ArticleSummary {
                 title: a.title.clone(),
                 url: format!("{base}{}", a.path()),
@@ -437,7 +454,7 @@ impl Prepared {
             terms: Vec::new(),
             term_texts: data
                 .term_html
-                .iter()
+                .par_iter()
                 .map(|h| crate::html::strip_tags(h))
                 .collect(),
             events: Vec::new(),
@@ -466,8 +483,8 @@ impl Prepared {
 
     fn event_views(&self, d: &SiteData<'_>) -> Vec<EventView> {
         d.events
-            .iter()
-            .zip(d.event_html)
+            .par_iter()
+            .zip(d.event_html.par_iter())
             .map(|(e, html)| EventView {
                 id: e.id.clone(),
                 url: self.event_url(e),
@@ -534,7 +551,7 @@ impl Prepared {
     fn term_views(&self, d: &SiteData<'_>) -> Vec<TermView> {
         d.content
             .terms
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(i, t)| TermView {
                 name: t.name.clone(),

@@ -155,6 +155,7 @@ fn compile(
 ) -> Result<Tera, Diagnostics> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
+    tera.set_escape_fn(crate::html::escape_for_templates);
     crate::render::register_helpers(&mut tera, base_path);
     let pairs: Vec<(&str, &str)> = templates
         .iter()
