@@ -16,7 +16,14 @@ pub fn escape(text: &str) -> String {
 /// Tera's own pushes one `char` at a time into a buffer twice the text's size, and
 /// every value a page prints goes through it.
 pub fn escape_for_templates(text: &str) -> String {
-    escape_with(text, |b| match b {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    escape_for_templates_into(&mut out, text);
+    out
+}
+
+/// [`escape_for_templates`], appending to `out`.
+pub fn escape_for_templates_into(out: &mut String, text: &str) {
+    escape_into_with(out, text, |b| match b {
         b'&' => Some("&amp;"),
         b'<' => Some("&lt;"),
         b'>' => Some("&gt;"),
@@ -24,13 +31,18 @@ pub fn escape_for_templates(text: &str) -> String {
         b'\'' => Some("&#x27;"),
         b'/' => Some("&#x2F;"),
         _ => None,
-    })
+    });
 }
 
 /// Copies `text`, replacing each ASCII byte `entity` maps; runs in between are copied
 /// whole. Only ASCII bytes are mapped, so the runs split on character boundaries.
 fn escape_with(text: &str, entity: impl Fn(u8) -> Option<&'static str>) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
+    escape_into_with(&mut out, text, entity);
+    out
+}
+
+fn escape_into_with(out: &mut String, text: &str, entity: impl Fn(u8) -> Option<&'static str>) {
     let mut last = 0;
     for (i, &b) in text.as_bytes().iter().enumerate() {
         if let Some(e) = entity(b) {
@@ -40,7 +52,6 @@ fn escape_with(text: &str, entity: impl Fn(u8) -> Option<&'static str>) -> Strin
         }
     }
     out.push_str(&text[last..]);
-    out
 }
 
 /// JSON that is safe inside `<script type="application/ld+json">`: no `</script>` break-out.

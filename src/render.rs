@@ -24,6 +24,8 @@ use crate::slug::slugify;
 use crate::theme::Theme;
 use crate::timeline::Event;
 
+mod native;
+
 /// `url(path="glossary/")` and `"glossary/" | url` both give `/base/glossary/`.
 pub fn register_helpers(tera: &mut Tera, base_path: &str) {
     let base = base_path.to_string();
@@ -236,6 +238,9 @@ pub struct Prepared {
     event_ld: Vec<String>,
     /// The timeline tags' links, sorted by name, shared by every timeline page.
     timeline_tag_links: Vec<TagLink>,
+    /// Article pages are written by `native::article_page`: the site overrides
+    /// neither `article.html` nor `base.html`.
+    native_article_pages: bool,
 }
 
 struct TimelineTag {
@@ -333,21 +338,23 @@ impl<'a> Pages<'a> {
         let data = self.data;
         let mut jobs: Vec<PageJob<'_>> = Vec::new();
         let p = self;
+        // The pages that list everything come first: last, one of them would keep one
+        // core busy while the other has nothing left to do.
+        jobs.push(Box::new(move || p.glossary_page()));
+        jobs.push(Box::new(move || p.timeline_page(None)));
         jobs.push(Box::new(move || p.index_page()));
-        for i in 0..data.content.articles.len() {
-            jobs.push(Box::new(move || p.article_page(i)));
+        for tag in &p.timeline_tags {
+            jobs.push(Box::new(move || p.timeline_page(Some(tag))));
         }
         jobs.push(Box::new(move || p.tags_page()));
         for tag in data.index.tags.values() {
             jobs.push(Box::new(move || p.tag_page(tag)));
         }
-        jobs.push(Box::new(move || p.glossary_page()));
-        jobs.push(Box::new(move || p.timeline_page(None)));
-        for tag in &p.timeline_tags {
-            jobs.push(Box::new(move || p.timeline_page(Some(tag))));
-        }
         jobs.push(Box::new(move || p.not_found_page()));
         jobs.push(Box::new(move || p.search_page()));
+        for i in 0..data.content.articles.len() {
+            jobs.push(Box::new(move || p.article_page(i)));
+        }
         crate::progress::stage("rendering", jobs.len());
         // Each page is stored (or written, when streaming) by the job that rendered it:
         // what is collected is its path and shared (or, streaming, no) bytes. The
@@ -462,6 +469,9 @@ impl Prepared {
             timeline_tags: Vec::new(),
             event_ld: Vec::new(),
             timeline_tag_links: Vec::new(),
+            native_article_pages: ["article.html", "base.html"]
+                .iter()
+                .all(|t| data.theme.is_built_in(t)),
         };
         prepared.events = prepared.event_views(data);
         prepared.timeline_tags = prepared.timeline_tags();
@@ -812,12 +822,14 @@ impl Pages<'_> {
             "article",
             Some(ld),
         );
-        self.render(
-            "article.html",
-            format!("{}index.html", a.path()),
-            page,
-            |ctx| ctx.insert("article", &view),
-        )
+        let out_path = format!("{}index.html", a.path());
+        if self.pages.is_none() && self.prepared.native_article_pages {
+            let html = native::article_page(&self.site_view(), &page, &view);
+            return Ok((out_path, std::sync::Arc::new(html.into_bytes())));
+        }
+        self.render("article.html", out_path, page, |ctx| {
+            ctx.insert("article", &view)
+        })
     }
 
     fn tags_page(&self) -> PageResult {

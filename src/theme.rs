@@ -56,6 +56,11 @@ pub struct Theme {
 }
 
 impl Theme {
+    /// Whether `template` is the built-in one (not overridden in layouts/).
+    pub fn is_built_in(&self, template: &str) -> bool {
+        self.templates.get(template).is_some_and(|t| !t.overridden)
+    }
+
     pub fn load(root: &Path, base_path: &str) -> Result<Theme, Diagnostics> {
         let mut templates: BTreeMap<String, TemplateSource> = TEMPLATES
             .iter()
