@@ -9,7 +9,9 @@
 # 10,000 articles, so 100,000 would not fit beside other work on a 24 GiB machine).
 #
 # Runs alternate kiji → Hugo → floor within each round, so load spikes hit all
-# three alike; the table reports medians, and ratios come from the same rounds.
+# three alike; the table reports medians, and each ratio is the median of the
+# rounds' own ratios (kiji's run over Hugo's run of the same round), not a ratio of
+# medians that may come from rounds minutes apart on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=("$@")
@@ -39,6 +41,9 @@ measure() {
 # Median of column $2 of file $1.
 median() { awk -v c="$2" '{print $c}' "$1" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
+# Median over rounds of (column $3 of file $1) / (column $3 of file $2), line by line.
+ratio() { paste -d' ' "$1" "$2" | awk -v c="$3" '{print $c / $(c + 3)}' | sort -g | awk '{a[NR]=$1} END {printf "%.2f", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
 echo "kiji $(git rev-parse --short HEAD), $(rustc --version)${HUGO:+, $($HUGO version | cut -d' ' -f1-2)}"
 echo
@@ -58,18 +63,17 @@ for n in "${SIZES[@]}"; do
     [ -n "$with_hugo" ] && measure "$WORK/log-$n-hugo" "$HUGO" --quiet -s "$hugo_site" -d "$WORK/out-hugo-$n"
     measure "$WORK/log-$n-floor" "$FLOOR" "$corpus" "$WORK/out-floor-$n"
   done
-  kw=$(median "$WORK/log-$n-kiji" 1) km=$(median "$WORK/log-$n-kiji" 3)
-  fw=$(median "$WORK/log-$n-floor" 1)
-  hw="" hm=""
-  [ -n "$with_hugo" ] && hw=$(median "$WORK/log-$n-hugo" 1) hm=$(median "$WORK/log-$n-hugo" 3)
   for tool in kiji hugo floor; do
     [ -f "$WORK/log-$n-$tool" ] || continue
     w=$(median "$WORK/log-$n-$tool" 1) c=$(median "$WORK/log-$n-$tool" 2) m=$(median "$WORK/log-$n-$tool" 3)
     ratios="| | |"
     if [ $tool = kiji ]; then
-      rh=$([ -n "$hw" ] && awk -v a="$kw" -v b="$hw" 'BEGIN {printf "%.2f", a/b}' || echo "–")
-      rf=$(awk -v a="$kw" -v b="$fw" 'BEGIN {printf "%.2f", a/b}')
-      rm_=$([ -n "$hm" ] && awk -v a="$km" -v b="$hm" 'BEGIN {printf "%.2f", a/b}' || echo "–")
+      rh="–" rm_="–"
+      if [ -n "$with_hugo" ]; then
+        rh=$(ratio "$WORK/log-$n-kiji" "$WORK/log-$n-hugo" 1)
+        rm_=$(ratio "$WORK/log-$n-kiji" "$WORK/log-$n-hugo" 3)
+      fi
+      rf=$(ratio "$WORK/log-$n-kiji" "$WORK/log-$n-floor" 1)
       ratios="| $rh | $rf | $rm_ |"
     fi
     awk -v n="$n" -v t="$tool" -v w="$w" -v c="$c" -v m="$m" -v r="$ratios" -v k="$runs" \
