@@ -67,6 +67,10 @@ pub enum TimelineOrder {
 pub struct TimelineConfig {
     #[serde(default)]
     pub order: TimelineOrder,
+    /// Where the events take place, for search engines (schema.org `Event.location`);
+    /// events carry no location when it is not set.
+    #[serde(default)]
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

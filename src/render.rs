@@ -531,19 +531,28 @@ impl Prepared {
 
     fn event_ld(&self, c: &SiteConfig) -> Vec<String> {
         let origin = c.origin();
+        let location = c
+            .timeline
+            .location
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty());
         self.events
             .par_iter()
             .map(|e| {
-                json_for_script(&json!({
+                let mut ld = json!({
                     "@type": "Event",
                     "name": e.title,
                     "startDate": e.date.iso,
                     "url": format!("{origin}{}", e.url),
                     "eventStatus": "https://schema.org/EventScheduled",
                     "description": crate::html::strip_tags(&e.body),
-                    "location": {"@type": "Place", "name": "Japan and the Indo-Pacific"},
                     "subjectOf": e.articles.iter().map(|a| json!({"@type": "Article", "headline": a.title, "url": format!("{origin}{}", a.url)})).collect::<Vec<_>>(),
-                }))
+                });
+                if let Some(name) = location {
+                    ld["location"] = json!({"@type": "Place", "name": name});
+                }
+                json_for_script(&ld)
             })
             .collect()
     }

@@ -199,6 +199,8 @@ fn timeline_has_event_json_ld_and_a_valid_calendar() {
     assert_eq!(events.len(), 6);
     assert!(events.iter().all(|e| e["@type"] == "Event"));
     assert_eq!(events[0]["startDate"], "1951");
+    // No place is made up for a publication that did not name one.
+    assert!(events.iter().all(|e| e.get("location").is_none()), "{ld}");
     let ics = String::from_utf8(built.output.get("timeline.ics").unwrap().to_vec()).unwrap();
     assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
     assert!(ics.split("\r\n").all(|l| l.len() <= 75), "lines are folded");
@@ -221,6 +223,22 @@ fn timeline_has_event_json_ld_and_a_valid_calendar() {
         for required in ["UID:", "DTSTAMP:", "DTSTART;VALUE=DATE:", "SUMMARY:"] {
             assert!(block.contains(required), "{required} missing in {block}");
         }
+    }
+}
+
+#[test]
+fn event_json_ld_takes_its_location_from_site_toml() {
+    let site = event_site();
+    site.config("title = \"T\"\n[timeline]\nlocation = \"The Baltic <Sea>\"\n");
+    let built = site.build();
+    let t = page(&built, "timeline/");
+    let ld: serde_json::Value =
+        serde_json::from_str(&texts(&t, "script[type='application/ld+json']")[0]).unwrap();
+    let events = ld["@graph"].as_array().unwrap();
+    assert!(!events.is_empty());
+    for e in events {
+        assert_eq!(e["location"]["@type"], "Place");
+        assert_eq!(e["location"]["name"], "The Baltic <Sea>");
     }
 }
 
