@@ -9,12 +9,32 @@
 //! both ways and requires identical bytes, so a change to either template that is not
 //! made here too fails the tests.
 
-use super::{ArticleView, PageView, SiteView};
+use super::{ArticleView, DateView, PageView, SiteView};
 use crate::html::escape_for_templates_into;
 
 /// Appends escaped text, as `{{ value }}` prints a string.
 fn text(out: &mut String, value: &str) {
     escape_for_templates_into(out, value);
+}
+
+/// `<a{attrs} href="{{ href }}">{{ label }}</a>`.
+fn link(out: &mut String, attrs: &str, href: &str, label: &str) {
+    out.push_str("<a");
+    out.push_str(attrs);
+    out.push_str(" href=\"");
+    text(out, href);
+    out.push_str("\">");
+    text(out, label);
+    out.push_str("</a>");
+}
+
+/// `<time datetime="{{ date.iso }}">{{ date.human }}</time>`.
+fn time(out: &mut String, date: &DateView) {
+    out.push_str("<time datetime=\"");
+    text(out, &date.iso);
+    out.push_str("\">");
+    text(out, &date.human);
+    out.push_str("</time>");
 }
 
 /// `{{ url(path=path) }}` for the site-relative paths the templates use.
@@ -136,11 +156,9 @@ fn article_content(out: &mut String, site: &SiteView<'_>, a: &ArticleView<'_>) {
     url(out, &site.base_path, "");
     out.push_str("\">Articles</a></li>");
     if let Some(first) = s.tags.first() {
-        out.push_str("<li><a href=\"");
-        text(out, &first.url);
-        out.push_str("\">");
-        text(out, &first.name);
-        out.push_str("</a></li>");
+        out.push_str("<li>");
+        link(out, "", &first.url, &first.name);
+        out.push_str("</li>");
     }
     out.push_str("<li aria-current=\"page\">");
     text(out, &s.title);
@@ -158,17 +176,13 @@ fn article_content(out: &mut String, site: &SiteView<'_>, a: &ArticleView<'_>) {
         text(out, author);
         out.push_str("</span> · ");
     }
-    out.push_str("\n      <time datetime=\"");
-    text(out, &s.date.iso);
-    out.push_str("\">");
-    text(out, &s.date.human);
-    out.push_str("</time>\n      ");
+    out.push_str("\n      ");
+    time(out, &s.date);
+    out.push_str("\n      ");
     if let Some(updated) = &s.updated {
-        out.push_str(" · <span class=\"updated\">Last updated <time datetime=\"");
-        text(out, &updated.iso);
-        out.push_str("\">");
-        text(out, &updated.human);
-        out.push_str("</time></span>");
+        out.push_str(" · <span class=\"updated\">Last updated ");
+        time(out, updated);
+        out.push_str("</span>");
     }
     out.push_str("\n      · ");
     out.push_str(&s.reading_minutes.to_string());
@@ -197,11 +211,9 @@ fn article_content(out: &mut String, site: &SiteView<'_>, a: &ArticleView<'_>) {
             text(out, publication);
         }
         if let Some(date) = &source.date {
-            out.push_str(" (<time datetime=\"");
-            text(out, &date.iso);
-            out.push_str("\">");
-            text(out, &date.human);
-            out.push_str("</time>)");
+            out.push_str(" (");
+            time(out, date);
+            out.push(')');
         }
         out.push_str(".\n    </p>\n    ");
     }
@@ -209,11 +221,9 @@ fn article_content(out: &mut String, site: &SiteView<'_>, a: &ArticleView<'_>) {
     if !s.tags.is_empty() {
         out.push_str("<ul class=\"tags\" aria-label=\"Tags\">");
         for t in &s.tags {
-            out.push_str("<li><a class=\"tag\" href=\"");
-            text(out, &t.url);
-            out.push_str("\">");
-            text(out, &t.name);
-            out.push_str("</a></li>");
+            out.push_str("<li>");
+            link(out, " class=\"tag\"", &t.url, &t.name);
+            out.push_str("</li>");
         }
         out.push_str("</ul>");
     }
@@ -237,11 +247,9 @@ fn article_content(out: &mut String, site: &SiteView<'_>, a: &ArticleView<'_>) {
     if !a.terms.is_empty() {
         out.push_str("\n    <section class=\"terms-in-article\" aria-labelledby=\"terms-title\">\n      <h2 id=\"terms-title\">Terms in this article</h2>\n      <ul class=\"term-list\">");
         for t in &a.terms {
-            out.push_str("<li><a href=\"");
-            text(out, &t.url);
-            out.push_str("\">");
-            text(out, &t.name);
-            out.push_str("</a> <span class=\"count\" title=\"mentions\">×");
+            out.push_str("<li>");
+            link(out, "", &t.url, &t.name);
+            out.push_str(" <span class=\"count\" title=\"mentions\">×");
             out.push_str(&t.count.to_string());
             out.push_str("</span><span class=\"term-def\">");
             text(out, &t.tip);
@@ -253,15 +261,10 @@ fn article_content(out: &mut String, site: &SiteView<'_>, a: &ArticleView<'_>) {
     if !a.events.is_empty() {
         out.push_str("\n    <section class=\"events-in-article\" aria-labelledby=\"events-title\">\n      <h2 id=\"events-title\">Events in this article</h2>\n      <ol class=\"mini-timeline\">");
         for e in &a.events {
-            out.push_str("<li><time datetime=\"");
-            text(out, &e.date.iso);
-            out.push_str("\">");
-            text(out, &e.date.human);
-            out.push_str("</time> <a href=\"");
-            text(out, &e.url);
-            out.push_str("\">");
-            text(out, &e.title);
-            out.push_str("</a>");
+            out.push_str("<li>");
+            time(out, &e.date);
+            out.push(' ');
+            link(out, "", &e.url, &e.title);
             if e.upcoming {
                 out.push_str(" <span class=\"badge\">planned</span>");
             }
@@ -273,11 +276,8 @@ fn article_content(out: &mut String, site: &SiteView<'_>, a: &ArticleView<'_>) {
     if !a.related.is_empty() {
         out.push_str("\n    <section class=\"related\" aria-labelledby=\"related-title\">\n      <h2 id=\"related-title\">Related articles</h2>\n      <ul>");
         for r in &a.related {
-            out.push_str("<li><a href=\"");
-            text(out, &r.url);
-            out.push_str("\">");
-            text(out, &r.title);
-            out.push_str("</a>");
+            out.push_str("<li>");
+            link(out, "", &r.url, &r.title);
             if !r.shared_terms.is_empty() {
                 out.push_str(" <span class=\"shared\">shares ");
                 text(out, &r.shared_terms.join(", "));
