@@ -95,11 +95,11 @@ struct SiteView<'a> {
     title: &'a str,
     description: &'a str,
     /// Always ending in `/`, however site.toml or --base-url spelled it.
-    base_url: String,
-    base_path: String,
+    base_url: &'a str,
+    base_path: &'a str,
     language: &'a str,
     author: &'a str,
-    build_date: DateView,
+    build_date: &'a DateView,
     article_count: usize,
     term_count: usize,
     event_count: usize,
@@ -227,6 +227,9 @@ pub struct SiteData<'a> {
 /// re-render one page after an edit (`Pages` borrows it for a build).
 pub struct Prepared {
     base: String,
+    /// `site.base_url` and `site.build_date` as every page shows them.
+    base_url: String,
+    build_date: DateView,
     summaries: Vec<ArticleSummary>,
     terms: Vec<TermView>,
     /// Per term: its definition as plain text, for search.
@@ -238,9 +241,9 @@ pub struct Prepared {
     event_ld: Vec<String>,
     /// The timeline tags' links, sorted by name, shared by every timeline page.
     timeline_tag_links: Vec<TagLink>,
-    /// Article pages are written by `native::article_page`: the site overrides
-    /// neither `article.html` nor `base.html`.
-    native_article_pages: bool,
+    /// Set when article pages are written by `native::article_page` (the site
+    /// overrides neither `article.html` nor `base.html`): what is the same on all of them.
+    native_chrome: Option<native::Chrome>,
 }
 
 struct TimelineTag {
@@ -456,6 +459,8 @@ impl Prepared {
             })
             .collect();
         let mut prepared = Prepared {
+            base_url: data.config.absolute_url(""),
+            build_date: data.today.into(),
             base,
             summaries,
             terms: Vec::new(),
@@ -469,9 +474,7 @@ impl Prepared {
             timeline_tags: Vec::new(),
             event_ld: Vec::new(),
             timeline_tag_links: Vec::new(),
-            native_article_pages: ["article.html", "base.html"]
-                .iter()
-                .all(|t| data.theme.is_built_in(t)),
+            native_chrome: None,
         };
         prepared.events = prepared.event_views(data);
         prepared.timeline_tags = prepared.timeline_tags();
@@ -484,6 +487,13 @@ impl Prepared {
         prepared.timeline_tag_links = links;
         prepared.terms = prepared.term_views(data);
         prepared.event_ld = prepared.event_ld(data.config);
+        let native = ["article.html", "base.html"]
+            .iter()
+            .all(|t| data.theme.is_built_in(t));
+        prepared.native_chrome = native.then(|| {
+            let pages = Pages::new(&prepared, data, None);
+            native::Chrome::new(&pages.site_view())
+        });
         prepared
     }
 
@@ -641,11 +651,11 @@ impl Pages<'_> {
         SiteView {
             title: &c.title,
             description: &c.description,
-            base_url: c.absolute_url(""),
-            base_path: self.base.clone(),
+            base_url: &self.base_url,
+            base_path: &self.base,
             language: &c.language,
             author: &c.author,
-            build_date: self.data.today.into(),
+            build_date: &self.build_date,
             article_count: self.summaries.len(),
             term_count: self.terms.len(),
             event_count: self.events.len(),
@@ -832,8 +842,8 @@ impl Pages<'_> {
             Some(ld),
         );
         let out_path = format!("{}index.html", a.path());
-        if self.pages.is_none() && self.prepared.native_article_pages {
-            let html = native::article_page(&self.site_view(), &page, &view);
+        if let (None, Some(chrome)) = (self.pages, &self.prepared.native_chrome) {
+            let html = native::article_page(chrome, &self.site_view(), &page, &view);
             return Ok((out_path, std::sync::Arc::new(html.into_bytes())));
         }
         self.render("article.html", out_path, page, |ctx| {

@@ -43,71 +43,103 @@ fn url(out: &mut String, base: &str, path: &str) {
     text(out, path);
 }
 
+/// The parts of `base.html` that are the same on every article page, escaped once per
+/// build: only the page's title, description, canonical URL and JSON-LD go between them.
+pub(super) struct Chrome {
+    /// From `<!DOCTYPE html>` to `<title>`.
+    opening: String,
+    /// After the page title, to the description's value.
+    title_suffix: String,
+    /// After `og:url`'s value, to `twitter:title`'s value.
+    site_name: String,
+    /// After `twitter:description`'s value: icons, stylesheets, feed, theme script.
+    links: String,
+    /// After the JSON-LD: the end of `<head>`, the site header, `<main>`.
+    body_top: String,
+    /// From `</main>` to the end.
+    foot: String,
+}
+
+impl Chrome {
+    pub(super) fn new(site: &SiteView<'_>) -> Chrome {
+        let base = site.base_path;
+        let mut opening = String::from("<!DOCTYPE html>\n<html lang=\"");
+        text(&mut opening, site.language);
+        opening.push_str("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+        let mut title_suffix = String::from(" · ");
+        text(&mut title_suffix, site.title);
+        title_suffix.push_str("</title>\n<meta name=\"description\" content=\"");
+        let mut site_name = String::from("\">\n<meta property=\"og:site_name\" content=\"");
+        text(&mut site_name, site.title);
+        site_name.push_str("\">\n<meta name=\"twitter:card\" content=\"summary\">\n<meta name=\"twitter:title\" content=\"");
+        let mut links = String::from(
+            "\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<link rel=\"icon\" href=\"",
+        );
+        url(&mut links, base, "favicon.svg");
+        links.push_str("\" type=\"image/svg+xml\">\n<link rel=\"stylesheet\" href=\"");
+        url(&mut links, base, "style.css");
+        links.push_str("\">\n<link rel=\"stylesheet\" href=\"");
+        url(&mut links, base, "syntax.css");
+        links.push_str("\">\n<link rel=\"alternate\" type=\"application/atom+xml\" title=\"");
+        text(&mut links, site.title);
+        links.push_str("\" href=\"");
+        url(&mut links, base, "feed.xml");
+        links.push_str("\">\n<script>try{var t=localStorage.getItem(\"kiji-theme\");if(t)document.documentElement.dataset.theme=t}catch(e){}</script>\n");
+        Chrome {
+            opening,
+            title_suffix,
+            site_name,
+            links,
+            body_top: body_top(site),
+            foot: foot(site),
+        }
+    }
+}
+
 pub(super) fn article_page(
+    chrome: &Chrome,
     site: &SiteView<'_>,
     page: &PageView,
     article: &ArticleView<'_>,
 ) -> String {
     let mut out = String::with_capacity(article.content.len() + 8 * 1024);
-    head(&mut out, site, page);
-    out.push_str("<main id=\"main\" class=\"wrap\" tabindex=\"-1\">\n");
-    article_content(&mut out, site, article);
-    out.push_str("\n</main>\n");
-    foot(&mut out, site);
-    out
-}
-
-/// `base.html` up to `<main>`, for a page of kind `article`.
-fn head(out: &mut String, site: &SiteView<'_>, page: &PageView) {
-    let base = site.base_path.as_str();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"");
-    text(out, site.language);
-    out.push_str("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
-    text(out, &page.title);
-    out.push_str(" · ");
-    text(out, site.title);
-    out.push_str("</title>\n<meta name=\"description\" content=\"");
-    text(out, &page.description);
+    out.push_str(&chrome.opening);
+    text(&mut out, &page.title);
+    out.push_str(&chrome.title_suffix);
+    text(&mut out, &page.description);
     out.push_str("\">\n<link rel=\"canonical\" href=\"");
-    text(out, &page.canonical);
+    text(&mut out, &page.canonical);
     out.push_str("\">\n<meta property=\"og:title\" content=\"");
-    text(out, &page.title);
+    text(&mut out, &page.title);
     out.push_str("\">\n<meta property=\"og:description\" content=\"");
-    text(out, &page.description);
+    text(&mut out, &page.description);
     out.push_str("\">\n<meta property=\"og:type\" content=\"");
-    text(out, page.og_type);
+    text(&mut out, page.og_type);
     out.push_str("\">\n<meta property=\"og:url\" content=\"");
-    text(out, &page.canonical);
-    out.push_str("\">\n<meta property=\"og:site_name\" content=\"");
-    text(out, site.title);
-    out.push_str("\">\n<meta name=\"twitter:card\" content=\"summary\">\n<meta name=\"twitter:title\" content=\"");
-    text(out, &page.title);
+    text(&mut out, &page.canonical);
+    out.push_str(&chrome.site_name);
+    text(&mut out, &page.title);
     out.push_str("\">\n<meta name=\"twitter:description\" content=\"");
-    text(out, &page.description);
-    out.push_str(
-        "\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<link rel=\"icon\" href=\"",
-    );
-    url(out, base, "favicon.svg");
-    out.push_str("\" type=\"image/svg+xml\">\n<link rel=\"stylesheet\" href=\"");
-    url(out, base, "style.css");
-    out.push_str("\">\n<link rel=\"stylesheet\" href=\"");
-    url(out, base, "syntax.css");
-    out.push_str("\">\n<link rel=\"alternate\" type=\"application/atom+xml\" title=\"");
-    text(out, site.title);
-    out.push_str("\" href=\"");
-    url(out, base, "feed.xml");
-    out.push_str("\">\n<script>try{var t=localStorage.getItem(\"kiji-theme\");if(t)document.documentElement.dataset.theme=t}catch(e){}</script>\n");
+    text(&mut out, &page.description);
+    out.push_str(&chrome.links);
     if let Some(ld) = page.json_ld.as_deref().filter(|ld| !ld.is_empty()) {
         out.push_str("<script type=\"application/ld+json\">");
         out.push_str(ld);
         out.push_str("</script>");
     }
-    out.push_str("\n\n</head>\n<body class=\"kind-");
-    text(out, page.kind);
-    out.push_str("\">\n<a class=\"skip-link\" href=\"#main\">Skip to content</a>\n<header class=\"site-header\">\n  <div class=\"wrap header-inner\">\n    <a class=\"site-title\" href=\"");
-    url(out, base, "");
+    out.push_str(&chrome.body_top);
+    article_content(&mut out, site, article);
+    out.push_str(&chrome.foot);
+    out
+}
+
+/// `base.html` from the end of `<head>` to `<main>`, for a page of kind `article`.
+fn body_top(site: &SiteView<'_>) -> String {
+    let base = site.base_path;
+    let mut out = String::from("\n\n</head>\n<body class=\"kind-article\">\n<a class=\"skip-link\" href=\"#main\">Skip to content</a>\n<header class=\"site-header\">\n  <div class=\"wrap header-inner\">\n    <a class=\"site-title\" href=\"");
+    url(&mut out, base, "");
     out.push_str("\">");
-    text(out, site.title);
+    text(&mut out, site.title);
     out.push_str("</a>\n    <nav class=\"site-nav\" aria-label=\"Main\">\n      <ul>\n");
     for (path, label) in [
         ("", "Articles"),
@@ -117,32 +149,35 @@ fn head(out: &mut String, site: &SiteView<'_>, page: &PageView) {
         ("search/", "Search"),
     ] {
         out.push_str("        <li><a href=\"");
-        url(out, base, path);
+        url(&mut out, base, path);
         out.push_str("\">");
         out.push_str(label);
         out.push_str("</a></li>\n");
     }
-    out.push_str("      </ul>\n    </nav>\n    <button class=\"theme-toggle\" type=\"button\" aria-label=\"Dark theme\" title=\"Dark theme\" hidden>\n      <span aria-hidden=\"true\">◐</span>\n    </button>\n  </div>\n</header>\n");
+    out.push_str("      </ul>\n    </nav>\n    <button class=\"theme-toggle\" type=\"button\" aria-label=\"Dark theme\" title=\"Dark theme\" hidden>\n      <span aria-hidden=\"true\">◐</span>\n    </button>\n  </div>\n</header>\n<main id=\"main\" class=\"wrap\" tabindex=\"-1\">\n");
+    out
 }
 
 /// `base.html` from `</main>` on.
-fn foot(out: &mut String, site: &SiteView<'_>) {
-    let base = site.base_path.as_str();
-    out.push_str("<footer class=\"site-footer\">\n  <div class=\"wrap\">\n    <p>");
-    text(out, site.title);
+fn foot(site: &SiteView<'_>) -> String {
+    let base = site.base_path;
+    let mut out =
+        String::from("\n</main>\n<footer class=\"site-footer\">\n  <div class=\"wrap\">\n    <p>");
+    text(&mut out, site.title);
     if !site.description.is_empty() {
         out.push_str(" — ");
-        text(out, site.description);
+        text(&mut out, site.description);
     }
     out.push_str("</p>\n    <p><a href=\"");
-    url(out, base, "feed.xml");
+    url(&mut out, base, "feed.xml");
     out.push_str("\">Atom feed</a> · <a href=\"");
-    url(out, base, "timeline.ics");
+    url(&mut out, base, "timeline.ics");
     out.push_str("\">Timeline calendar</a> · <a href=\"");
-    url(out, base, "glossary.json");
+    url(&mut out, base, "glossary.json");
     out.push_str("\">Glossary data</a></p>\n  </div>\n</footer>\n<script src=\"");
-    url(out, base, "kiji.js");
+    url(&mut out, base, "kiji.js");
     out.push_str("\" defer></script>\n\n</body>\n</html>\n");
+    out
 }
 
 fn some_text(value: &Option<String>) -> Option<&str> {
@@ -153,7 +188,7 @@ fn some_text(value: &Option<String>) -> Option<&str> {
 fn article_content(out: &mut String, site: &SiteView<'_>, a: &ArticleView<'_>) {
     let s = a.summary;
     out.push_str("\n<nav class=\"breadcrumbs\" aria-label=\"Breadcrumb\">\n  <ol><li><a href=\"");
-    url(out, &site.base_path, "");
+    url(out, site.base_path, "");
     out.push_str("\">Articles</a></li>");
     if let Some(first) = s.tags.first() {
         out.push_str("<li>");
