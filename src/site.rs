@@ -154,18 +154,7 @@ fn build_with(
         }
         None => Arc::new(build_index()),
     };
-    let data = SiteData {
-        config: &config,
-        theme: &theme,
-        content: &content,
-        articles: &linked.articles,
-        term_html: &linked.term_html,
-        term_tips: &linked.term_tips,
-        events: &events,
-        event_html: &linked.event_html,
-        index: &index,
-        today,
-    };
+    let data = linked.site_data(&config, &theme, &content, &events, &index, today);
     let (mut output, prepared) =
         render::render_site_cached(&data, cache.as_deref().map(|c| &c.pages), output)?;
     crate::progress::timings::mark("publish");
@@ -273,18 +262,14 @@ impl World {
     }
 
     pub fn data(&self) -> SiteData<'_> {
-        SiteData {
-            config: &self.config,
-            theme: &self.theme,
-            content: &self.content,
-            articles: &self.linked.articles,
-            term_html: &self.linked.term_html,
-            term_tips: &self.linked.term_tips,
-            events: &self.events,
-            event_html: &self.linked.event_html,
-            index: &self.index,
-            today: self.today,
-        }
+        self.linked.site_data(
+            &self.config,
+            &self.theme,
+            &self.content,
+            &self.events,
+            &self.index,
+            self.today,
+        )
     }
 }
 
@@ -366,6 +351,30 @@ pub struct Linked {
 }
 
 impl Linked {
+    /// What rendering needs: these renders with the rest of the site they belong to.
+    pub fn site_data<'a>(
+        &'a self,
+        config: &'a SiteConfig,
+        theme: &'a Theme,
+        content: &'a Content,
+        events: &'a [Event],
+        index: &'a SiteIndex,
+        today: PartialDate,
+    ) -> SiteData<'a> {
+        SiteData {
+            config,
+            theme,
+            content,
+            articles: &self.articles,
+            term_html: &self.term_html,
+            term_tips: &self.term_tips,
+            events,
+            event_html: &self.event_html,
+            index,
+            today,
+        }
+    }
+
     pub fn mentions(&self) -> Vec<&[crate::glossary::Mention]> {
         self.articles
             .iter()
