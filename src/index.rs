@@ -235,8 +235,13 @@ fn related_for(
         }
     }
     // Articles are sorted newest first, so a lower index breaks ties towards newer ones.
-    best.sort_unstable_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
-    best.truncate(RELATED_LIMIT);
+    // Thousands of candidates, a handful kept: select them, then sort only those.
+    let order = |x: &(usize, usize), y: &(usize, usize)| y.0.cmp(&x.0).then(x.1.cmp(&y.1));
+    if best.len() > RELATED_LIMIT {
+        best.select_nth_unstable_by(RELATED_LIMIT, order);
+        best.truncate(RELATED_LIMIT);
+    }
+    best.sort_unstable_by(order);
     best.into_iter()
         .map(|(score, other)| shared(me, &profiles[other], other, score, tags))
         .collect()
