@@ -241,8 +241,9 @@ pub struct Prepared {
     event_ld: Vec<String>,
     /// The timeline tags' links, sorted by name, shared by every timeline page.
     timeline_tag_links: Vec<TagLink>,
-    /// Set when article pages are written by `native::article_page` (the site
-    /// overrides neither `article.html` nor `base.html`): what is the same on all of them.
+    /// Set when the site keeps the built-in `base.html`, so pages whose own template is
+    /// built in too are written by `native` (`Pages::native_chrome`): what is the same
+    /// on all of them.
     native_chrome: Option<native::Chrome>,
 }
 
@@ -487,10 +488,7 @@ impl Prepared {
         prepared.timeline_tag_links = links;
         prepared.terms = prepared.term_views(data);
         prepared.event_ld = prepared.event_ld(data.config);
-        let native = ["article.html", "base.html"]
-            .iter()
-            .all(|t| data.theme.is_built_in(t));
-        prepared.native_chrome = native.then(|| {
+        prepared.native_chrome = data.theme.is_built_in("base.html").then(|| {
             let pages = Pages::new(&prepared, data, None);
             native::Chrome::new(&pages.site_view())
         });
@@ -743,11 +741,38 @@ impl Pages<'_> {
             .filter(|e| !e.upcoming)
             .take(5)
             .collect();
+        if let Some(chrome) = self.native_chrome(&["index.html", "macros.html"]) {
+            let tags = self.sorted_tags();
+            let html = native::index_page(
+                chrome,
+                &self.site_view(),
+                &page,
+                &self.summaries,
+                &tags,
+                &recent,
+            );
+            return Ok(("index.html".into(), std::sync::Arc::new(html.into_bytes())));
+        }
         self.render("index.html", "index.html".into(), page, |ctx| {
             ctx.insert("articles", &self.summaries);
             ctx.insert("tags", &self.sorted_tags());
             ctx.insert("recent_events", &recent);
         })
+    }
+
+    /// The shared chrome, when this page is written by `native` rather than Tera: in
+    /// one-off builds (the dev server keeps Tera's page cache) of sites that override
+    /// neither `base.html` nor any of `templates`.
+    fn native_chrome(&self, templates: &[&str]) -> Option<&native::Chrome> {
+        if self.pages.is_some() {
+            return None;
+        }
+        let chrome = self.prepared.native_chrome.as_ref()?;
+        let theme = self.data.theme;
+        templates
+            .iter()
+            .all(|t| theme.is_built_in(t))
+            .then_some(chrome)
     }
 
     fn sorted_tags(&self) -> Vec<&TagLink> {
@@ -842,7 +867,7 @@ impl Pages<'_> {
             Some(ld),
         );
         let out_path = format!("{}index.html", a.path());
-        if let (None, Some(chrome)) = (self.pages, &self.prepared.native_chrome) {
+        if let Some(chrome) = self.native_chrome(&["article.html"]) {
             let html = native::article_page(chrome, &self.site_view(), &page, &view);
             return Ok((out_path, std::sync::Arc::new(html.into_bytes())));
         }
@@ -871,6 +896,11 @@ impl Pages<'_> {
         let articles: Vec<&ArticleSummary> =
             tag.articles.iter().map(|&i| &self.summaries[i]).collect();
         let link = &self.tag_links[&tag.slug];
+        if let Some(chrome) = self.native_chrome(&["tag.html", "macros.html"]) {
+            let html = native::tag_page(chrome, &self.site_view(), &page, link, &articles);
+            let out_path = format!("{path}index.html");
+            return Ok((out_path, std::sync::Arc::new(html.into_bytes())));
+        }
         self.render("tag.html", format!("{path}index.html"), page, |ctx| {
             ctx.insert("tag", link);
             ctx.insert("articles", &articles);
@@ -902,6 +932,12 @@ impl Pages<'_> {
         );
         let mut letters: Vec<String> = self.terms.iter().map(|t| t.letter.clone()).collect();
         letters.dedup();
+        if let Some(chrome) = self.native_chrome(&["glossary.html"]) {
+            let html =
+                native::glossary_page(chrome, &self.site_view(), &page, &self.terms, &letters);
+            let out_path = "glossary/index.html".to_string();
+            return Ok((out_path, std::sync::Arc::new(html.into_bytes())));
+        }
         self.render("glossary.html", "glossary/index.html".into(), page, |ctx| {
             ctx.insert("terms", &self.terms);
             ctx.insert("letters", &letters);
@@ -1011,6 +1047,17 @@ impl Pages<'_> {
             "timeline",
             Some(ld),
         );
+        if let Some(chrome) = self.native_chrome(&["timeline.html"]) {
+            let timeline = native::Timeline {
+                years: &years,
+                event_tags: tag_counts,
+                selected_tag: tag.map(|t| t.slug.as_str()),
+                event_count: selected.len(),
+            };
+            let html = native::timeline_page(chrome, &self.site_view(), &page, &timeline);
+            let out_path = format!("{path}index.html");
+            return Ok((out_path, std::sync::Arc::new(html.into_bytes())));
+        }
         self.render("timeline.html", format!("{path}index.html"), page, |ctx| {
             ctx.insert("years", &years);
             ctx.insert("event_tags", &tag_counts);

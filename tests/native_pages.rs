@@ -1,7 +1,8 @@
-//! A one-off build writes article pages without Tera when the site keeps the built-in
-//! `article.html` and `base.html` (`render::native`). Copying those two templates into
-//! `layouts/` unchanged makes the site render them with Tera instead: both builds must
-//! give the same bytes, for every page.
+//! A one-off build writes article, glossary, timeline, index and tag pages without
+//! Tera when the site keeps the built-in `base.html` and the page's own template
+//! (`render::native`). Copying `base.html` into `layouts/` unchanged makes the site
+//! render every page with Tera instead: both builds must give the same bytes, for
+//! every page.
 
 mod common;
 
@@ -11,6 +12,7 @@ use common::*;
 
 const BUILT_IN_ARTICLE: &str = include_str!("../src/theme/templates/article.html");
 const BUILT_IN_BASE: &str = include_str!("../src/theme/templates/base.html");
+const BUILT_IN_GLOSSARY: &str = include_str!("../src/theme/templates/glossary.html");
 
 /// Builds `site` as it is, then with the built-in templates copied into layouts/, and
 /// requires identical output; returns how many article pages were compared.
@@ -113,4 +115,82 @@ fn every_optional_part_of_an_article_page_is_the_same_without_tera() {
     assert_eq!(texts(&untitled, ".source-credit cite"), ["a report"]);
     let shared = page(&built, "articles/shared-tags/index.html");
     assert_eq!(texts(&shared, ".source-credit cite"), [""]);
+}
+
+#[test]
+fn every_optional_part_of_a_listing_page_is_the_same_without_tera() {
+    let site = TestSite::new();
+    site.config(
+        "title = \"Listings <&>\"\ndescription = \"About \\\"things\\\" & <stuff>\"\nbase_url = \"https://user.github.io/repo/\"\n\n[timeline]\norder = \"newest-first\"",
+    );
+    // Expansion, several aliases, markup; a term nobody mentions; a lower-case initial.
+    site.term(
+        "aod.md",
+        "term = \"AOD\"\nexpansion = \"Aid <of> Development\"\naliases = [\"Assistance\", \"A & D\"]",
+        "Aid with *markup*.",
+    );
+    site.term("unused.md", "term = \"Unused\"", "Mentioned nowhere.");
+    site.term("ebox.md", "term = \"eBox\"", "Lower case first.");
+    site.article(
+        "one.md",
+        "title = \"One <tag>\"\ndate = 2024-05-01\nsummary = \"S & <b>\"\ntags = [\"solo & only\", \"shared\"]\n\n[[events]]\ndate = \"2099-01\"\ntitle = \"Planned <event> with AOD\"\ntags = [\"future & plans\"]\n\n[[events]]\ndate = \"2020\"\ntitle = \"A year event\"\nbody = \"With a *body* and eBox.\"\n\n[[events]]\ndate = \"2020-03-04\"\ntitle = \"A day event\"\ntags = [\"future & plans\", \"past\"]",
+        "AOD once, AOD twice, and the eBox.\n",
+    );
+    site.article(
+        "two.md",
+        "title = \"Two\"\ndate = 2023-01-01\ntags = [\"shared\"]\n\n[[events]]\ndate = \"2020-03-04\"\ntitle = \"A day event\"\ntags = [\"past\"]",
+        "Only one AOD.\n",
+    );
+    site.article(
+        "three.md",
+        "title = \"Three\"\ndate = 2022-01-01",
+        "Nothing.\n",
+    );
+    assert_same_with_tera(&site);
+    // The comparison is only worth something if the optional parts are there.
+    let built = site.build();
+    let glossary = page(&built, "glossary/index.html");
+    assert_eq!(texts(&glossary, ".letter-heading"), ["A", "E", "U"]);
+    assert_eq!(texts(&glossary, ".alias"), ["Assistance", "A & D"]);
+    assert_eq!(texts(&glossary, ".expansion"), ["Aid <of> Development"]);
+    assert_eq!(
+        texts(&glossary, "#aod .mentioned-in .count"),
+        ["2 mentions", "1 mention"]
+    );
+    assert_eq!(texts(&glossary, "#aod .term-events li").len(), 1);
+    assert!(select(&glossary, "#unused .mentioned-in").is_empty());
+    let timeline = page(&built, "timeline/index.html");
+    assert_eq!(texts(&timeline, ".year-heading"), ["2099", "2020"]);
+    assert_eq!(texts(&timeline, ".event.upcoming .badge"), ["planned"]);
+    assert_eq!(texts(&timeline, ".event-body").len(), 1);
+    assert_eq!(texts(&timeline, ".event-articles a").len(), 4);
+    let tagged = page(&built, "timeline/tags/past/index.html");
+    assert_eq!(
+        texts(&tagged, ".timeline-filter [aria-current]"),
+        ["past 1"]
+    );
+    let index = page(&built, "index.html");
+    assert_eq!(texts(&index, ".card-title").len(), 3);
+    assert_eq!(texts(&index, ".mini-timeline li").len(), 2);
+    let tag = page(&built, "tags/solo-only/index.html");
+    assert_eq!(texts(&tag, "main > .meta"), ["1 article · All tags"]);
+}
+
+/// Overriding one listing template switches that page to Tera, and only that page.
+#[test]
+fn an_overridden_listing_template_is_rendered_by_tera() {
+    let site = TestSite::new();
+    site.term("aod.md", "term = \"AOD\"", "Aid.");
+    site.simple("a.md", "A", "The AOD.\n");
+    let native = site.build();
+    let marked = BUILT_IN_GLOSSARY.replace("<h1>Glossary</h1>", "<h1>Glossary</h1><!-- mine -->");
+    site.file("layouts/glossary.html", &marked);
+    let overridden = site.build();
+    assert_eq!(
+        native.output.changed_paths(&overridden.output),
+        ["glossary/index.html"]
+    );
+    let html =
+        String::from_utf8_lossy(overridden.output.get("glossary/index.html").unwrap()).into_owned();
+    assert!(html.contains("<h1>Glossary</h1><!-- mine -->"), "{html}");
 }

@@ -9,7 +9,11 @@
 //! both ways and requires identical bytes, so a change to either template that is not
 //! made here too fails the tests.
 
-use super::{ArticleView, DateView, PageView, SiteView};
+use super::{
+    ArticleSummary, ArticleView, DateView, EventView, PageView, SiteView, TagLink, TermView,
+    YearView,
+};
+use crate::date::Precision;
 use crate::html::escape_for_templates_into;
 
 /// Appends escaped text, as `{{ value }}` prints a string.
@@ -90,7 +94,7 @@ impl Chrome {
             title_suffix,
             site_name,
             links,
-            body_top: body_top(site),
+            body_top: body_top(site, "article"),
             foot: foot(site),
         }
     }
@@ -103,54 +107,74 @@ pub(super) fn article_page(
     article: &ArticleView<'_>,
 ) -> String {
     let mut out = String::with_capacity(article.content.len() + 8 * 1024);
+    head(&mut out, chrome, site, page);
+    article_content(&mut out, site, article);
+    out.push_str(&chrome.foot);
+    out
+}
+
+/// `base.html` up to and including `<main>`, for any page but the 404 page.
+fn head(out: &mut String, chrome: &Chrome, site: &SiteView<'_>, page: &PageView) {
     out.push_str(&chrome.opening);
-    text(&mut out, &page.title);
-    out.push_str(&chrome.title_suffix);
-    text(&mut out, &page.description);
+    if page.kind == "index" {
+        text(out, site.title);
+        out.push_str("</title>\n<meta name=\"description\" content=\"");
+    } else {
+        text(out, &page.title);
+        out.push_str(&chrome.title_suffix);
+    }
+    text(out, &page.description);
     out.push_str("\">\n<link rel=\"canonical\" href=\"");
-    text(&mut out, &page.canonical);
+    text(out, &page.canonical);
     out.push_str("\">\n<meta property=\"og:title\" content=\"");
-    text(&mut out, &page.title);
+    text(out, &page.title);
     out.push_str("\">\n<meta property=\"og:description\" content=\"");
-    text(&mut out, &page.description);
+    text(out, &page.description);
     out.push_str("\">\n<meta property=\"og:type\" content=\"");
-    text(&mut out, page.og_type);
+    text(out, page.og_type);
     out.push_str("\">\n<meta property=\"og:url\" content=\"");
-    text(&mut out, &page.canonical);
+    text(out, &page.canonical);
     out.push_str(&chrome.site_name);
-    text(&mut out, &page.title);
+    text(out, &page.title);
     out.push_str("\">\n<meta name=\"twitter:description\" content=\"");
-    text(&mut out, &page.description);
+    text(out, &page.description);
     out.push_str(&chrome.links);
     if let Some(ld) = page.json_ld.as_deref().filter(|ld| !ld.is_empty()) {
         out.push_str("<script type=\"application/ld+json\">");
         out.push_str(ld);
         out.push_str("</script>");
     }
-    out.push_str(&chrome.body_top);
-    article_content(&mut out, site, article);
-    out.push_str(&chrome.foot);
-    out
+    if page.kind == "article" {
+        out.push_str(&chrome.body_top);
+    } else {
+        out.push_str(&body_top(site, page.kind));
+    }
 }
 
-/// `base.html` from the end of `<head>` to `<main>`, for a page of kind `article`.
-fn body_top(site: &SiteView<'_>) -> String {
+/// `base.html` from the end of `<head>` to `<main>`, for a page of kind `kind`.
+fn body_top(site: &SiteView<'_>, kind: &str) -> String {
     let base = site.base_path;
-    let mut out = String::from("\n\n</head>\n<body class=\"kind-article\">\n<a class=\"skip-link\" href=\"#main\">Skip to content</a>\n<header class=\"site-header\">\n  <div class=\"wrap header-inner\">\n    <a class=\"site-title\" href=\"");
+    let mut out = String::from("\n\n</head>\n<body class=\"kind-");
+    text(&mut out, kind);
+    out.push_str("\">\n<a class=\"skip-link\" href=\"#main\">Skip to content</a>\n<header class=\"site-header\">\n  <div class=\"wrap header-inner\">\n    <a class=\"site-title\" href=\"");
     url(&mut out, base, "");
     out.push_str("\">");
     text(&mut out, site.title);
     out.push_str("</a>\n    <nav class=\"site-nav\" aria-label=\"Main\">\n      <ul>\n");
-    for (path, label) in [
-        ("", "Articles"),
-        ("glossary/", "Glossary"),
-        ("timeline/", "Timeline"),
-        ("tags/", "Tags"),
-        ("search/", "Search"),
+    for (path, label, current) in [
+        ("", "Articles", kind == "index"),
+        ("glossary/", "Glossary", kind == "glossary"),
+        ("timeline/", "Timeline", kind == "timeline"),
+        ("tags/", "Tags", kind == "tags" || kind == "tag"),
+        ("search/", "Search", kind == "search"),
     ] {
         out.push_str("        <li><a href=\"");
         url(&mut out, base, path);
-        out.push_str("\">");
+        out.push('"');
+        if current {
+            out.push_str(" aria-current=\"page\"");
+        }
+        out.push('>');
         out.push_str(label);
         out.push_str("</a></li>\n");
     }
@@ -344,4 +368,385 @@ fn article_content(out: &mut String, site: &SiteView<'_>, a: &ArticleView<'_>) {
         out.push_str("</a>");
     }
     out.push_str("\n    </nav>\n  </footer>\n</article>\n");
+}
+
+/// A whole page: `base.html` around a content block written by `content`.
+fn page_with(
+    chrome: &Chrome,
+    site: &SiteView<'_>,
+    page: &PageView,
+    capacity: usize,
+    content: impl FnOnce(&mut String),
+) -> String {
+    let mut out = String::with_capacity(capacity + 8 * 1024);
+    head(&mut out, chrome, site, page);
+    content(&mut out);
+    out.push_str(&chrome.foot);
+    out
+}
+
+/// Tera's `pluralize`: "s" unless the count is one.
+fn plural(count: usize) -> &'static str {
+    if count == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn precision(p: Precision) -> &'static str {
+    match p {
+        Precision::Year => "year",
+        Precision::Month => "month",
+        Precision::Day => "day",
+    }
+}
+
+/// `<ul class="tags" aria-label="Tags">…</ul>` of an article card or an event.
+fn tag_list(out: &mut String, tags: &[TagLink]) {
+    if tags.is_empty() {
+        return;
+    }
+    out.push_str("<ul class=\"tags\" aria-label=\"Tags\">");
+    for t in tags {
+        out.push_str("<li>");
+        link(out, " class=\"tag\"", &t.url, &t.name);
+        out.push_str("</li>");
+    }
+    out.push_str("</ul>");
+}
+
+/// `<a class="tag" …>name <span class="count">n</span></a>` items, as the tag lists
+/// of the index and timeline pages write them.
+fn counted_tag(out: &mut String, t: &TagLink, current: bool) {
+    out.push_str("<li><a class=\"tag\" href=\"");
+    text(out, &t.url);
+    out.push('"');
+    if current {
+        out.push_str(" aria-current=\"page\"");
+    }
+    out.push('>');
+    text(out, &t.name);
+    out.push_str(" <span class=\"count\">");
+    out.push_str(&t.count.to_string());
+    out.push_str("</span></a></li>");
+}
+
+/// `macros.html`'s `article_card`.
+fn article_card(out: &mut String, a: &ArticleSummary, level: u8) {
+    out.push_str("\n<article class=\"card\">\n  <h");
+    out.push_str(&level.to_string());
+    out.push_str(" class=\"card-title\">");
+    link(out, "", &a.url, &a.title);
+    out.push_str("</h");
+    out.push_str(&level.to_string());
+    out.push_str(">\n  <p class=\"meta\">");
+    time(out, &a.date);
+    out.push_str(" · ");
+    out.push_str(&a.reading_minutes.to_string());
+    out.push_str(" min read</p>\n  ");
+    if let Some(summary) = some_text(&a.summary) {
+        out.push_str("<p class=\"summary\">");
+        text(out, summary);
+        out.push_str("</p>");
+    }
+    out.push_str("\n  ");
+    tag_list(out, &a.tags);
+    out.push_str("\n</article>\n");
+}
+
+/// `glossary.html`.
+pub(super) fn glossary_page(
+    chrome: &Chrome,
+    site: &SiteView<'_>,
+    page: &PageView,
+    terms: &[TermView],
+    letters: &[String],
+) -> String {
+    let capacity = terms
+        .iter()
+        .map(|t| t.definition.len() + t.articles.len() * 160)
+        .sum();
+    page_with(chrome, site, page, capacity, |out| {
+        out.push_str("\n<h1>Glossary</h1>\n<p class=\"lede\">");
+        out.push_str(&terms.len().to_string());
+        out.push_str(" terms used across the articles, each defined once. Every mention in an article links here; every entry lists the articles that discuss it.</p>\n<nav class=\"letters\" aria-label=\"Glossary letters\"><ul>");
+        for l in letters {
+            out.push_str("<li><a href=\"#letter-");
+            text(out, l);
+            out.push_str("\">");
+            text(out, l);
+            out.push_str("</a></li>");
+        }
+        out.push_str("</ul></nav>\n");
+        for l in letters {
+            out.push_str("\n<section class=\"letter\" aria-labelledby=\"letter-");
+            text(out, l);
+            out.push_str("\">\n<h2 class=\"letter-heading\" id=\"letter-");
+            text(out, l);
+            out.push_str("\">");
+            text(out, l);
+            out.push_str("</h2>\n<dl class=\"glossary\">\n");
+            for t in terms.iter().filter(|t| &t.letter == l) {
+                glossary_entry(out, t);
+            }
+            out.push_str("\n</dl>\n</section>\n");
+        }
+        out.push('\n');
+    })
+}
+
+fn glossary_entry(out: &mut String, t: &TermView) {
+    out.push_str("\n  <div class=\"entry\" id=\"");
+    text(out, &t.slug);
+    out.push_str("\">\n    <dt><dfn>");
+    text(out, &t.name);
+    out.push_str("</dfn>");
+    if let Some(expansion) = some_text(&t.expansion) {
+        out.push_str(" <span class=\"expansion\">");
+        text(out, expansion);
+        out.push_str("</span>");
+    }
+    out.push_str(" <a class=\"permalink\" href=\"#");
+    text(out, &t.slug);
+    out.push_str("\"><span aria-hidden=\"true\">#</span><span class=\"visually-hidden\">Link to ");
+    text(out, &t.name);
+    out.push_str("</span></a></dt>\n    <dd>\n      <div class=\"definition\">");
+    out.push_str(&t.definition);
+    out.push_str("</div>\n      ");
+    if !t.aliases.is_empty() {
+        out.push_str("<p class=\"aliases\">Also: ");
+        for (k, a) in t.aliases.iter().enumerate() {
+            out.push_str("<span class=\"alias\">");
+            text(out, a);
+            out.push_str("</span>");
+            if k + 1 < t.aliases.len() {
+                out.push_str(", ");
+            }
+        }
+        out.push_str("</p>");
+    }
+    out.push_str("\n      ");
+    if !t.articles.is_empty() {
+        out.push_str("\n      <div class=\"mentioned-in\"><p class=\"mini-title\" id=\"mentions-");
+        text(out, &t.slug);
+        out.push_str("\">Mentioned in</p>\n        <ul aria-labelledby=\"mentions-");
+        text(out, &t.slug);
+        out.push_str("\">");
+        for a in &t.articles {
+            out.push_str("<li>");
+            link(out, "", &a.url, &a.title);
+            out.push_str(" <span class=\"count\">");
+            out.push_str(&a.count.to_string());
+            out.push_str(" mention");
+            out.push_str(plural(a.count));
+            out.push_str("</span></li>");
+        }
+        out.push_str("</ul>\n      </div>\n      ");
+    }
+    out.push_str("\n      ");
+    if !t.events.is_empty() {
+        out.push_str("\n      <div class=\"term-events\"><p class=\"mini-title\" id=\"events-");
+        text(out, &t.slug);
+        out.push_str("\">On the timeline</p>\n        <ul aria-labelledby=\"events-");
+        text(out, &t.slug);
+        out.push_str("\">");
+        for e in &t.events {
+            out.push_str("<li>");
+            time(out, &e.date);
+            out.push(' ');
+            link(out, "", &e.url, &e.title);
+            out.push_str("</li>");
+        }
+        out.push_str("</ul>\n      </div>\n      ");
+    }
+    out.push_str("\n    </dd>\n  </div>\n");
+}
+
+/// What `timeline.html` shows besides the page itself.
+pub(super) struct Timeline<'a> {
+    pub years: &'a [YearView<'a>],
+    pub event_tags: &'a [TagLink],
+    pub selected_tag: Option<&'a str>,
+    pub event_count: usize,
+}
+
+/// `timeline.html`, for the whole timeline or one tag's page of it.
+pub(super) fn timeline_page(
+    chrome: &Chrome,
+    site: &SiteView<'_>,
+    page: &PageView,
+    timeline: &Timeline<'_>,
+) -> String {
+    let events: usize = timeline.years.iter().map(|y| y.events.len()).sum();
+    page_with(chrome, site, page, events * 1200, |out| {
+        out.push_str("\n<h1>");
+        text(out, &page.title);
+        out.push_str("</h1>\n<p class=\"lede\">");
+        out.push_str(&timeline.event_count.to_string());
+        out.push_str(" dated event");
+        out.push_str(plural(timeline.event_count));
+        out.push_str(" from the articles, shown with the precision the sources give. <a href=\"");
+        url(out, site.base_path, "timeline.ics");
+        out.push_str("\">Subscribe as a calendar</a>.</p>\n");
+        let selected = timeline.selected_tag.filter(|s| !s.is_empty());
+        if !timeline.event_tags.is_empty() {
+            out.push_str("\n<nav class=\"timeline-filter\" aria-label=\"Filter the timeline by tag\">\n  <ul class=\"tags\">\n    <li><a class=\"tag\" href=\"");
+            url(out, site.base_path, "timeline/");
+            out.push('"');
+            if selected.is_none() {
+                out.push_str(" aria-current=\"page\"");
+            }
+            out.push_str(">All</a></li>\n    ");
+            for t in timeline.event_tags {
+                let current = selected.is_some_and(|s| t.url.ends_with(&format!("/{s}/")));
+                counted_tag(out, t, current);
+            }
+            out.push_str("\n  </ul>\n</nav>\n");
+        }
+        out.push_str("\n<div class=\"timeline\">\n");
+        for y in timeline.years {
+            let year = y.year.to_string();
+            out.push_str("\n  <section class=\"year\" aria-labelledby=\"year-");
+            out.push_str(&year);
+            out.push_str("\">\n    <h2 id=\"year-");
+            out.push_str(&year);
+            out.push_str("\" class=\"year-heading\">");
+            out.push_str(&year);
+            out.push_str("</h2>\n    <ol class=\"events\">\n    ");
+            for e in &y.events {
+                timeline_event(out, e);
+            }
+            out.push_str("\n    </ol>\n  </section>\n");
+        }
+        out.push_str("\n</div>\n");
+    })
+}
+
+fn timeline_event(out: &mut String, e: &EventView) {
+    out.push_str("\n      <li class=\"event");
+    if e.upcoming {
+        out.push_str(" upcoming");
+    }
+    out.push_str(" precision-");
+    out.push_str(precision(e.date.precision));
+    out.push_str("\" id=\"");
+    text(out, &e.id);
+    out.push_str("\">\n        <p class=\"event-date\">");
+    time(out, &e.date);
+    if e.upcoming {
+        out.push_str(" <span class=\"badge\">planned</span>");
+    }
+    out.push_str("</p>\n        <h3 class=\"event-title\"><a href=\"#");
+    text(out, &e.id);
+    out.push_str("\">");
+    text(out, &e.title);
+    out.push_str("</a></h3>\n        ");
+    if !e.body.is_empty() {
+        out.push_str("<div class=\"event-body\">");
+        out.push_str(&e.body);
+        out.push_str("</div>");
+    }
+    out.push_str("\n        ");
+    if !e.articles.is_empty() {
+        out.push_str("<p class=\"event-articles\">Reported in: ");
+        for (k, a) in e.articles.iter().enumerate() {
+            link(out, "", &a.url, &a.title);
+            if k + 1 < e.articles.len() {
+                out.push_str("; ");
+            }
+        }
+        out.push_str("</p>");
+    }
+    out.push_str("\n        ");
+    tag_list(out, &e.tags);
+    out.push_str("\n      </li>\n    ");
+}
+
+/// `index.html`.
+pub(super) fn index_page(
+    chrome: &Chrome,
+    site: &SiteView<'_>,
+    page: &PageView,
+    articles: &[ArticleSummary],
+    tags: &[&TagLink],
+    recent_events: &[&EventView],
+) -> String {
+    page_with(chrome, site, page, articles.len() * 700, |out| {
+        let base = site.base_path;
+        out.push_str("\n<section class=\"intro\">\n  <h1>");
+        text(out, site.title);
+        out.push_str("</h1>\n  ");
+        if !site.description.is_empty() {
+            out.push_str("<p class=\"lede\">");
+            text(out, site.description);
+            out.push_str("</p>");
+        }
+        out.push_str("\n  <p class=\"counts\">");
+        out.push_str(&site.article_count.to_string());
+        out.push_str(" articles · <a href=\"");
+        url(out, base, "glossary/");
+        out.push_str("\">");
+        out.push_str(&site.term_count.to_string());
+        out.push_str(" glossary terms</a> · <a href=\"");
+        url(out, base, "timeline/");
+        out.push_str("\">");
+        out.push_str(&site.event_count.to_string());
+        out.push_str(" dated events</a></p>\n</section>\n<div class=\"home-grid\">\n<section class=\"article-list\" aria-labelledby=\"latest\">\n  <h2 id=\"latest\" class=\"section-title\">Latest articles</h2>\n  ");
+        for a in articles {
+            article_card(out, a, 3);
+        }
+        out.push_str(
+            "\n</section>\n<aside class=\"home-aside\" aria-label=\"More to explore\">\n  ",
+        );
+        if !recent_events.is_empty() {
+            out.push_str("\n  <section>\n    <h2 class=\"section-title\">On the timeline</h2>\n    <ol class=\"mini-timeline\">\n      ");
+            for e in recent_events {
+                out.push_str("<li>");
+                time(out, &e.date);
+                out.push(' ');
+                link(out, "", &e.url, &e.title);
+                out.push_str("</li>");
+            }
+            out.push_str("\n    </ol>\n    <p><a href=\"");
+            url(out, base, "timeline/");
+            out.push_str("\">The full timeline →</a></p>\n  </section>\n  ");
+        }
+        out.push_str("\n  ");
+        if !tags.is_empty() {
+            out.push_str(
+                "\n  <section>\n    <h2 class=\"section-title\">Tags</h2>\n    <ul class=\"tags\">",
+            );
+            for t in tags {
+                counted_tag(out, t, false);
+            }
+            out.push_str("</ul>\n  </section>\n  ");
+        }
+        out.push_str("\n</aside>\n</div>\n");
+    })
+}
+
+/// `tag.html`.
+pub(super) fn tag_page(
+    chrome: &Chrome,
+    site: &SiteView<'_>,
+    page: &PageView,
+    tag: &TagLink,
+    articles: &[&ArticleSummary],
+) -> String {
+    page_with(chrome, site, page, articles.len() * 700, |out| {
+        out.push_str("\n<h1>Tagged “");
+        text(out, &tag.name);
+        out.push_str("”</h1>\n<p class=\"meta\">");
+        out.push_str(&articles.len().to_string());
+        out.push_str(" article");
+        out.push_str(plural(articles.len()));
+        out.push_str(" · <a href=\"");
+        url(out, site.base_path, "tags/");
+        out.push_str("\">All tags</a></p>\n<div class=\"article-list\">\n");
+        for a in articles {
+            article_card(out, a, 2);
+        }
+        out.push_str("\n</div>\n");
+    })
 }
