@@ -1,14 +1,17 @@
 //! Link: find mentions of glossary terms in comrak's AST and turn them into links.
 //!
-//! One Aho-Corasick automaton over every term name and alias finds mentions in a
-//! single pass per run of text, whatever the number of terms. Mentions are matched
+//! Mentions are found in one pass per run of text, whatever the number of terms: where
+//! a word may begin and its first bytes begin some name (`Openings`), one
+//! Aho-Corasick automaton over every term name and alias is run, anchored there, for
+//! as long as the text is the beginning of a name. Mentions are matched
 //! as whole words, longest first, across soft line breaks, and never inside code,
 //! links, headings, image alt text or raw HTML (those are not `Text` nodes, or are
 //! skipped by their ancestors).
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::{dfa, nfa, Anchored, MatchKind, StartKind};
 use comrak::nodes::{AstNode, NodeValue};
 use comrak::Arena;
 
@@ -40,7 +43,8 @@ pub struct Glossary {
     /// Per term, HTML-escaped once: href, name, tooltip.
     escaped: Vec<[String; 3]>,
     patterns: Vec<Pattern>,
-    matcher: Option<AhoCorasick>,
+    matcher: Matcher,
+    openings: Openings,
     /// Every name and alias, whitespace-normalised and lowercased, for explicit `[[Term]]` links.
     by_name: HashMap<String, usize>,
 }
@@ -83,19 +87,8 @@ impl Glossary {
             }
             terms.push(spec.info);
         }
-        let matcher = (!patterns.is_empty()).then(|| {
-            // A DFA scans several times faster than the default NFA here (benches/linking.rs);
-            // its memory grows with the patterns, so very large glossaries keep the NFA.
-            let kind = (patterns.len() <= 20_000).then_some(AhoCorasickKind::DFA);
-            AhoCorasickBuilder::new()
-                .kind(kind)
-                // Standard semantics, for `find_overlapping_iter`: see `find_mentions`.
-                .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(true)
-                .prefilter(false)
-                .build(patterns.iter().map(|p| &p.text))
-                .expect("glossary patterns form a valid automaton")
-        });
+        let matcher = Matcher::new(&patterns);
+        let openings = Openings::new(&patterns);
         let escaped = terms
             .iter()
             .map(|t: &TermInfo| [escape(&t.href), escape(&t.name), escape(&t.tip)])
@@ -105,6 +98,7 @@ impl Glossary {
             escaped,
             patterns,
             matcher,
+            openings,
             by_name,
         }
     }
@@ -121,37 +115,243 @@ impl Glossary {
     }
 
     /// Every mention in `haystack` as (start, end, term), whole words only, left to right:
-    /// of the valid matches, the leftmost wins, and of those starting there the longest.
+    /// of the valid matches, the leftmost wins, and of those starting there the longest
+    /// (then the name listed first).
     ///
-    /// The automaton reports every match, overlapping ones included, in one pass; case
-    /// and word boundaries are checked afterwards. A rejected candidate ("BIG" in "big",
-    /// "AOD" in "AODX") therefore costs a comparison, not a new search, and a longer
-    /// name that fails ("Japan Coast Guard" in "Japan Coast Guardsmen") still leaves the
-    /// shorter one that fits ("Japan").
+    /// A mention starts where a word may: at the start, or after a character that is
+    /// not part of a word. Only there, and only if its first bytes begin some name
+    /// ([`Openings`]), is the automaton run. Case and the word boundary at the end are
+    /// checked for each name that ends on the way, so a longer name that fails ("Japan
+    /// Coast Guard" in "Japan Coast Guardsmen") still leaves the shorter one that fits
+    /// ("Japan").
     pub fn find_mentions(&self, haystack: &str) -> Vec<(usize, usize, usize)> {
-        let Some(matcher) = &self.matcher else {
-            return Vec::new();
-        };
-        let mut candidates: Vec<(usize, usize, usize)> = matcher
-            .find_overlapping_iter(haystack)
-            .filter_map(|m| {
-                let (start, end, index) = (m.start(), m.end(), m.pattern().as_usize());
-                let pattern = &self.patterns[index];
-                let case_ok = !pattern.case_sensitive || haystack[start..end] == pattern.text;
-                (case_ok && is_word_boundary(haystack, start, end)).then_some((start, end, index))
-            })
-            .collect();
-        // Leftmost, then longest, then the pattern listed first.
-        candidates.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
         let mut found = Vec::new();
-        let mut pos = 0;
-        for (start, end, index) in candidates {
-            if start >= pos {
-                found.push((start, end, self.patterns[index].term));
-                pos = end;
+        if self.patterns.is_empty() {
+            return found;
+        }
+        let bytes = haystack.as_bytes();
+        // Where the last mention ended: mentions do not overlap.
+        let mut free_from = 0;
+        let mut after_word = false;
+        let mut at = 0;
+        while at < bytes.len() {
+            // ASCII bytes are tested as they are; other characters are decoded.
+            let (is_word, len) = match bytes[at] {
+                b if b.is_ascii() => (b.is_ascii_alphanumeric() || b == b'_', 1),
+                _ => {
+                    let c = haystack[at..].chars().next().unwrap_or_default();
+                    (is_word_char(c), c.len_utf8())
+                }
+            };
+            if !after_word && at >= free_from && self.openings.first[usize::from(bytes[at])] {
+                if let Some((end, index)) = self.longest_at(haystack, at) {
+                    found.push((at, end, self.patterns[index].term));
+                    free_from = end;
+                }
             }
+            after_word = is_word;
+            at += len;
         }
         found
+    }
+
+    /// The longest valid name at `start` (then the one listed first), as (end, pattern).
+    #[inline]
+    fn longest_at(&self, haystack: &str, start: usize) -> Option<(usize, usize)> {
+        if !self.openings.may_open(&haystack.as_bytes()[start..]) {
+            return None;
+        }
+        match &self.matcher {
+            Matcher::Dfa(a) => self.walk(a, haystack, start),
+            Matcher::Nfa(a) => self.walk(a, haystack, start),
+        }
+    }
+
+    /// Runs the automaton from `start`, anchored, while the text is the beginning of
+    /// some name, and keeps the longest valid name that ends on the way.
+    fn walk<A: Automaton>(&self, aut: &A, haystack: &str, start: usize) -> Option<(usize, usize)> {
+        let mut state = aut.start_state(Anchored::Yes).ok()?;
+        let mut best: Option<(usize, usize)> = None;
+        for (at, &byte) in haystack.as_bytes().iter().enumerate().skip(start) {
+            state = aut.next_state(Anchored::Yes, state, byte);
+            if !aut.is_special(state) {
+                continue;
+            }
+            if aut.is_dead(state) {
+                break;
+            }
+            if !aut.is_match(state) {
+                continue;
+            }
+            let end = at + 1;
+            for k in 0..aut.match_len(state) {
+                let pattern = aut.match_pattern(state, k);
+                let index = pattern.as_usize();
+                // Match states also carry the names that end here but began later
+                // (suffixes): only those beginning at `start` count.
+                if end - aut.pattern_len(pattern) != start
+                    || best.is_some_and(|(e, i)| e == end && i < index)
+                {
+                    continue;
+                }
+                if self.is_valid(haystack, start, end, index) {
+                    best = Some((end, index));
+                }
+            }
+        }
+        best
+    }
+
+    /// Whether the name `index` found at `start..end` is a mention: in its case, if it
+    /// keeps one, and not followed by more of a word ("AOD" in "AODX").
+    fn is_valid(&self, haystack: &str, start: usize, end: usize, index: usize) -> bool {
+        let pattern = &self.patterns[index];
+        (!pattern.case_sensitive || haystack[start..end] == pattern.text)
+            && is_word_boundary(haystack, start, end)
+    }
+}
+
+/// How names begin: their first three bytes (the whole name, if shorter), ASCII
+/// letters folded to lower case as the automaton matches them.
+///
+/// Nearly every word begins no name, and is turned away by these tables (8 KB, which
+/// stay in the L1 cache) without starting the automaton: its table is megabytes, and
+/// stepping through it at every byte (unanchored) or at every word (anchored) missed
+/// the cache at each step.
+struct Openings {
+    /// Whether any name opens so, by a hash of the opening (and its length): a
+    /// collision only costs a walk that finds nothing.
+    any: Bits,
+    /// Whether any name begins with this byte (either case, for ASCII letters).
+    first: [bool; 256],
+    /// Whether there are openings of 1, 2 and 3 bytes (names shorter than three bytes
+    /// are rare: most texts look up only one opening per word).
+    lengths: [bool; 4],
+}
+
+/// 65,536 bits.
+struct Bits(Box<[u64; 1024]>);
+
+impl Default for Bits {
+    fn default() -> Self {
+        Bits(Box::new([0; 1024]))
+    }
+}
+
+impl Bits {
+    fn set(&mut self, i: u16) {
+        self.0[usize::from(i >> 6)] |= 1 << (i & 63);
+    }
+
+    fn get(&self, i: u16) -> bool {
+        self.0[usize::from(i >> 6)] & (1 << (i & 63)) != 0
+    }
+}
+
+impl Default for Openings {
+    fn default() -> Self {
+        Openings {
+            any: Bits::default(),
+            first: [false; 256],
+            lengths: [false; 4],
+        }
+    }
+}
+
+impl std::fmt::Debug for Openings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Openings")
+    }
+}
+
+impl Openings {
+    fn new(patterns: &[Pattern]) -> Openings {
+        let mut openings = Openings::default();
+        for p in patterns {
+            let name = p.text.as_bytes();
+            let opening = &name[..name.len().min(3)];
+            openings.lengths[opening.len()] = true;
+            openings.first[usize::from(opening[0])] = true;
+            openings.first[usize::from(opening[0].to_ascii_uppercase())] = true;
+            openings.first[usize::from(opening[0].to_ascii_lowercase())] = true;
+            let key = Self::key(opening);
+            openings.any.set(Self::hash(key));
+        }
+        openings
+    }
+
+    /// One to three bytes, folded, and how many there are.
+    #[inline]
+    fn key(opening: &[u8]) -> u32 {
+        // Shifted into a register, not written byte by byte and read back as a word.
+        opening
+            .iter()
+            .enumerate()
+            .fold((opening.len() as u32) << 24, |key, (i, b)| {
+                key | u32::from(b.to_ascii_lowercase()) << (8 * i)
+            })
+    }
+
+    #[inline]
+    fn hash(key: u32) -> u16 {
+        (key.wrapping_mul(0x9E37_79B1) >> 16) as u16
+    }
+
+    /// Whether some name may begin at the start of `text`.
+    #[inline]
+    fn may_open(&self, text: &[u8]) -> bool {
+        (1..=text.len().min(3))
+            .rev()
+            .any(|n| self.lengths[n] && self.any.get(Self::hash(Self::key(&text[..n]))))
+    }
+}
+
+/// The automaton over every name, anchored only (see `Glossary::find_mentions`): a DFA,
+/// several times faster than an NFA here (benches/linking.rs), but its memory grows
+/// with the names, so very large glossaries keep a contiguous NFA.
+enum Matcher {
+    Dfa(dfa::DFA),
+    Nfa(nfa::contiguous::NFA),
+}
+
+impl Default for Matcher {
+    fn default() -> Self {
+        Matcher::new(&[])
+    }
+}
+
+impl std::fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Matcher::Dfa(_) => "Matcher::Dfa",
+            Matcher::Nfa(_) => "Matcher::Nfa",
+        })
+    }
+}
+
+impl Matcher {
+    fn new(patterns: &[Pattern]) -> Matcher {
+        let names = patterns.iter().map(|p| &p.text);
+        // Standard semantics: every name that ends at a byte is reported, so the walk
+        // sees each candidate and keeps the longest that is valid.
+        if patterns.len() <= 20_000 {
+            let dfa = dfa::DFA::builder()
+                .match_kind(MatchKind::Standard)
+                .start_kind(StartKind::Anchored)
+                .ascii_case_insensitive(true)
+                .prefilter(false)
+                .build(names)
+                .expect("glossary names form a valid automaton");
+            Matcher::Dfa(dfa)
+        } else {
+            let nfa = nfa::contiguous::NFA::builder()
+                .match_kind(MatchKind::Standard)
+                .ascii_case_insensitive(true)
+                .prefilter(false)
+                .build(names)
+                .expect("glossary names form a valid automaton");
+            Matcher::Nfa(nfa)
+        }
     }
 }
 
@@ -543,5 +743,106 @@ mod tests {
     fn a_rejected_match_does_not_hide_a_later_one() {
         let g = glossary(&[("AOD", &[])]);
         assert_eq!(found(&g, "AODX AOD"), ["AOD"]);
+    }
+
+    /// The unanchored scan `find_mentions` replaced: every overlapping match of the
+    /// names, filtered by case and word boundaries, then leftmost-longest, greedily.
+    fn reference(g: &Glossary, haystack: &str) -> Vec<(usize, usize, usize)> {
+        let Some(matcher) = aho_corasick::AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(true)
+            .build(g.patterns.iter().map(|p| &p.text))
+            .ok()
+        else {
+            return Vec::new();
+        };
+        let mut candidates: Vec<(usize, usize, usize)> = matcher
+            .find_overlapping_iter(haystack)
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+            .filter(|&(start, end, index)| g.is_valid(haystack, start, end, index))
+            .collect();
+        candidates.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        let mut found = Vec::new();
+        let mut pos = 0;
+        for (start, end, index) in candidates {
+            if start >= pos {
+                found.push((start, end, g.patterns[index].term));
+                pos = end;
+            }
+        }
+        found
+    }
+
+    mod matches_the_unanchored_scan {
+        use super::*;
+        use proptest::prelude::*;
+
+        const PIECES: &[&str] = &[
+            "Japan",
+            "Coast",
+            "Guard",
+            "Guardsmen",
+            "japan",
+            "AOD",
+            "aod",
+            "AODX",
+            "Article",
+            "9",
+            "90",
+            " ",
+            " ",
+            "  ",
+            ",",
+            ".",
+            "-",
+            "_",
+            "\n",
+            "é",
+            "日本",
+            "Quad",
+            "quadrant",
+            "a",
+            "b",
+            "ab",
+            "(",
+            ")",
+        ];
+        const NAMES: &[&str] = &[
+            "Japan",
+            "Japan Coast Guard",
+            "Coast Guard",
+            "Guard",
+            "AOD",
+            "Article 9",
+            "Quad",
+            "a",
+            "ab",
+            "b a",
+            "日本",
+            "é",
+            "-a",
+            "a.",
+            "Japan-Coast",
+        ];
+
+        fn text(pieces: usize) -> impl Strategy<Value = String> {
+            proptest::collection::vec(proptest::sample::select(PIECES), 0..pieces)
+                .prop_map(|p| p.concat())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            #[test]
+            fn on_random_text(
+                names in proptest::sample::subsequence(NAMES, 1..NAMES.len()).prop_shuffle(),
+                haystack in text(40),
+            ) {
+                // Each name its own term, in any order (ties go to the name listed first);
+                // acronyms keep their case.
+                let terms: Vec<(&str, &[&str])> = names.iter().map(|n| (*n, &[][..])).collect();
+                let g = glossary(&terms);
+                prop_assert_eq!(g.find_mentions(&haystack), reference(&g, &haystack));
+            }
+        }
     }
 }
