@@ -958,6 +958,12 @@ fn named_pipe_in_content_does_not_hang_the_build() {
 
 #[test]
 fn write_error_midway_keeps_the_previous_output() {
+    if !cfg!(debug_assertions) {
+        // KIJI_FAULT_WRITE_AFTER is read by debug builds only (`cargo test --release`
+        // builds a kiji that ignores it).
+        eprintln!("SKIPPED write_error_midway_keeps_the_previous_output: release build");
+        return;
+    }
     let site = TestSite::new();
     site.simple("a.md", "A", "x");
     site.run(&["build"]).ok();
