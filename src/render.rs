@@ -424,6 +424,11 @@ impl Pages<'_> {
     }
 }
 
+/// A page written by `native`, as a rendered page is passed on.
+fn native_page(path: String, html: String) -> (String, FileBytes) {
+    (path, std::sync::Arc::new(html.into_bytes()))
+}
+
 impl Prepared {
     fn new(data: &SiteData<'_>) -> Self {
         let base = data.config.base_path();
@@ -751,7 +756,7 @@ impl Pages<'_> {
                 &tags,
                 &recent,
             );
-            return Ok(("index.html".into(), std::sync::Arc::new(html.into_bytes())));
+            return Ok(native_page("index.html".into(), html));
         }
         self.render("index.html", "index.html".into(), page, |ctx| {
             ctx.insert("articles", &self.summaries);
@@ -869,7 +874,7 @@ impl Pages<'_> {
         let out_path = format!("{}index.html", a.path());
         if let Some(chrome) = self.native_chrome(&["article.html"]) {
             let html = native::article_page(chrome, &self.site_view(), &page, &view);
-            return Ok((out_path, std::sync::Arc::new(html.into_bytes())));
+            return Ok(native_page(out_path, html));
         }
         self.render("article.html", out_path, page, |ctx| {
             ctx.insert("article", &view)
@@ -898,8 +903,7 @@ impl Pages<'_> {
         let link = &self.tag_links[&tag.slug];
         if let Some(chrome) = self.native_chrome(&["tag.html", "macros.html"]) {
             let html = native::tag_page(chrome, &self.site_view(), &page, link, &articles);
-            let out_path = format!("{path}index.html");
-            return Ok((out_path, std::sync::Arc::new(html.into_bytes())));
+            return Ok(native_page(format!("{path}index.html"), html));
         }
         self.render("tag.html", format!("{path}index.html"), page, |ctx| {
             ctx.insert("tag", link);
@@ -935,8 +939,7 @@ impl Pages<'_> {
         if let Some(chrome) = self.native_chrome(&["glossary.html"]) {
             let html =
                 native::glossary_page(chrome, &self.site_view(), &page, &self.terms, &letters);
-            let out_path = "glossary/index.html".to_string();
-            return Ok((out_path, std::sync::Arc::new(html.into_bytes())));
+            return Ok(native_page("glossary/index.html".to_string(), html));
         }
         self.render("glossary.html", "glossary/index.html".into(), page, |ctx| {
             ctx.insert("terms", &self.terms);
@@ -1055,8 +1058,7 @@ impl Pages<'_> {
                 event_count: selected.len(),
             };
             let html = native::timeline_page(chrome, &self.site_view(), &page, &timeline);
-            let out_path = format!("{path}index.html");
-            return Ok((out_path, std::sync::Arc::new(html.into_bytes())));
+            return Ok(native_page(format!("{path}index.html"), html));
         }
         self.render("timeline.html", format!("{path}index.html"), page, |ctx| {
             ctx.insert("years", &years);
