@@ -372,7 +372,9 @@ fn article_content(out: &mut String, site: &SiteView<'_>, a: &ArticleView<'_>) {
     out.push_str("\n    </nav>\n  </footer>\n</article>\n");
 }
 
-/// A whole page: `base.html` around a content block written by `content`.
+/// A whole page: `base.html` around a content block written by `content`, which
+/// should take about `capacity` bytes: the glossary and timeline pages are megabytes,
+/// and a string that outgrows its capacity is copied into one twice the size.
 fn page_with(
     chrome: &Chrome,
     site: &SiteView<'_>,
@@ -380,7 +382,8 @@ fn page_with(
     capacity: usize,
     content: impl FnOnce(&mut String),
 ) -> String {
-    let mut out = String::with_capacity(capacity + 8 * 1024);
+    let json_ld = page.json_ld.as_deref().map_or(0, str::len);
+    let mut out = String::with_capacity(capacity + json_ld + 8 * 1024);
     head(&mut out, chrome, site, page);
     content(&mut out);
     out.push_str(&chrome.foot);
@@ -467,7 +470,7 @@ pub(super) fn glossary_page(
 ) -> String {
     let capacity = terms
         .iter()
-        .map(|t| t.definition.len() + t.articles.len() * 160)
+        .map(|t| t.definition.len() + 400 + t.articles.len() * 200 + t.events.len() * 200)
         .sum();
     page_with(chrome, site, page, capacity, |out| {
         out.push_str("\n<h1>Glossary</h1>\n<p class=\"lede\">");
@@ -581,7 +584,7 @@ pub(super) fn timeline_page(
     timeline: &Timeline<'_>,
 ) -> String {
     let events: usize = timeline.years.iter().map(|y| y.events.len()).sum();
-    page_with(chrome, site, page, events * 1200, |out| {
+    page_with(chrome, site, page, events * 850, |out| {
         out.push_str("\n<h1>");
         text(out, &page.title);
         out.push_str("</h1>\n<p class=\"lede\">");
