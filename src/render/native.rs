@@ -533,39 +533,63 @@ fn glossary_entry(out: &mut String, t: &TermView) {
     }
     out.push_str("\n      ");
     if !t.articles.is_empty() {
-        out.push_str("\n      <div class=\"mentioned-in\"><p class=\"mini-title\" id=\"mentions-");
-        text(out, &t.slug);
-        out.push_str("\">Mentioned in</p>\n        <ul aria-labelledby=\"mentions-");
-        text(out, &t.slug);
-        out.push_str("\">");
-        for a in &t.articles {
-            out.push_str("<li>");
-            link(out, "", &a.url, &a.title);
-            out.push_str(" <span class=\"count\">");
-            out.push_str(&a.count.to_string());
-            out.push_str(" mention");
-            out.push_str(plural(a.count));
-            out.push_str("</span></li>");
-        }
-        out.push_str("</ul>\n      </div>\n      ");
+        term_list(
+            out,
+            ("mentioned-in", "mentions-", "Mentioned in"),
+            &t.slug,
+            |out| {
+                for a in &t.articles {
+                    out.push_str("<li>");
+                    link(out, "", &a.url, &a.title);
+                    out.push_str(" <span class=\"count\">");
+                    out.push_str(&a.count.to_string());
+                    out.push_str(" mention");
+                    out.push_str(plural(a.count));
+                    out.push_str("</span></li>");
+                }
+            },
+        );
     }
     out.push_str("\n      ");
     if !t.events.is_empty() {
-        out.push_str("\n      <div class=\"term-events\"><p class=\"mini-title\" id=\"events-");
-        text(out, &t.slug);
-        out.push_str("\">On the timeline</p>\n        <ul aria-labelledby=\"events-");
-        text(out, &t.slug);
-        out.push_str("\">");
-        for e in &t.events {
-            out.push_str("<li>");
-            time(out, &e.date);
-            out.push(' ');
-            link(out, "", &e.url, &e.title);
-            out.push_str("</li>");
-        }
-        out.push_str("</ul>\n      </div>\n      ");
+        term_list(
+            out,
+            ("term-events", "events-", "On the timeline"),
+            &t.slug,
+            |out| {
+                for e in &t.events {
+                    out.push_str("<li>");
+                    time(out, &e.date);
+                    out.push(' ');
+                    link(out, "", &e.url, &e.title);
+                    out.push_str("</li>");
+                }
+            },
+        );
     }
     out.push_str("\n    </dd>\n  </div>\n");
+}
+
+/// One of a glossary entry's labelled lists: `(class, id prefix, label)`, then the items.
+fn term_list(
+    out: &mut String,
+    (class, id, label): (&str, &str, &str),
+    slug: &str,
+    items: impl FnOnce(&mut String),
+) {
+    out.push_str("\n      <div class=\"");
+    out.push_str(class);
+    out.push_str("\"><p class=\"mini-title\" id=\"");
+    out.push_str(id);
+    text(out, slug);
+    out.push_str("\">");
+    out.push_str(label);
+    out.push_str("</p>\n        <ul aria-labelledby=\"");
+    out.push_str(id);
+    text(out, slug);
+    out.push_str("\">");
+    items(out);
+    out.push_str("</ul>\n      </div>\n      ");
 }
 
 /// What `timeline.html` shows besides the page itself.
