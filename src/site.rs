@@ -194,8 +194,21 @@ fn build_with(
             output: built.output.clone(),
             warnings: built.warnings.clone(),
         });
+    } else {
+        free_in_background((theme, content, events, linked, env, index, prepared));
     }
     Ok(built)
+}
+
+/// Frees a one-off build's site on another thread: parsed and rendered, it is millions
+/// of allocations (~0.1 s to free at 10,000 articles, ~1.5 s at 100,000), and nothing
+/// waits for them — the output is committed meanwhile, and a process that exits first
+/// has no need to free them at all.
+fn free_in_background<T: Send + 'static>(site: T) {
+    // Should no thread be had, the closure, and the site with it, is dropped right here.
+    let _ = std::thread::Builder::new()
+        .name("kiji-free".into())
+        .spawn(move || drop(site));
 }
 
 /// Nothing after linking reads an article's text (diagnostics keep their own copy):
