@@ -112,12 +112,16 @@ fn build_with(
     // Timeline and link errors are independent too: an unknown article in timeline.toml
     // and a broken link in an article are reported by the same build.
     crate::progress::timings::mark("timeline");
-    let (mut events, timeline_diags) = timeline::gather(&content);
+    // Gathering the timeline is one thread's work; the glossary and link targets are
+    // built beside it.
+    let ((mut events, timeline_diags), env) = rayon::join(
+        || timeline::gather(&content),
+        || LinkEnv::new(&content, &config),
+    );
     if let Some(c) = cache.as_deref_mut() {
         c.docs.begin(&config, &content);
         c.pages.begin(&theme, &config.base_path());
     }
-    let env = LinkEnv::new(&content, &config);
     let linked = match link(
         &content,
         &config,
