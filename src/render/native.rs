@@ -12,7 +12,7 @@
 //! here too fails the tests.
 
 use super::{
-    ArticleSummary, ArticleView, DateView, EventView, PageView, SiteView, TagLink, TermView,
+    ArticleSummary, ArticleView, DateView, EventView, Link, PageView, SiteView, TagLink, TermView,
     YearView,
 };
 use crate::date::Precision;
@@ -60,8 +60,9 @@ pub(super) struct Chrome {
     site_name: String,
     /// After `twitter:description`'s value: icons, stylesheets, feed, theme script.
     links: String,
-    /// After the JSON-LD: the end of `<head>`, the site header, `<main>`.
-    body_top: String,
+    /// After the JSON-LD: the end of `<head>`, the site header, `<main>`; by page kind,
+    /// since the body's class and the current navigation link depend on it.
+    body_tops: Vec<(&'static str, String)>,
     /// From `</main>` to the end.
     foot: String,
 }
@@ -96,7 +97,10 @@ impl Chrome {
             title_suffix,
             site_name,
             links,
-            body_top: body_top(site, "article"),
+            body_tops: NATIVE_KINDS
+                .iter()
+                .map(|&kind| (kind, body_top(site, kind)))
+                .collect(),
             foot: foot(site),
         }
     }
@@ -108,11 +112,9 @@ pub(super) fn article_page(
     page: &PageView,
     article: &ArticleView<'_>,
 ) -> String {
-    let mut out = String::with_capacity(article.content.len() + 8 * 1024);
-    head(&mut out, chrome, site, page);
-    article_content(&mut out, site, article);
-    out.push_str(&chrome.foot);
-    out
+    page_with(chrome, site, page, article.content.len(), |out| {
+        article_content(out, site, article)
+    })
 }
 
 /// `base.html` up to and including `<main>`, for any page but the 404 page.
@@ -146,12 +148,14 @@ fn head(out: &mut String, chrome: &Chrome, site: &SiteView<'_>, page: &PageView)
         out.push_str(ld);
         out.push_str("</script>");
     }
-    if page.kind == "article" {
-        out.push_str(&chrome.body_top);
-    } else {
-        out.push_str(&body_top(site, page.kind));
+    match chrome.body_tops.iter().find(|(kind, _)| *kind == page.kind) {
+        Some((_, top)) => out.push_str(top),
+        None => out.push_str(&body_top(site, page.kind)),
     }
 }
+
+/// The kinds of the pages written here (`PageView::kind`).
+const NATIVE_KINDS: [&str; 5] = ["article", "index", "glossary", "timeline", "tag"];
 
 /// `base.html` from the end of `<head>` to `<main>`, for a page of kind `kind`.
 fn body_top(site: &SiteView<'_>, kind: &str) -> String {
@@ -354,22 +358,28 @@ fn article_content(out: &mut String, site: &SiteView<'_>, a: &ArticleView<'_>) {
         out.push_str("</ul>\n    </section>\n    ");
     }
     out.push_str("\n    <nav class=\"prev-next\" aria-label=\"More articles\">\n      ");
-    if let Some(p) = &a.previous {
-        out.push_str("<a class=\"prev\" rel=\"prev\" href=\"");
-        text(out, &p.url);
-        out.push_str("\"><span>← Older</span>");
-        text(out, &p.title);
-        out.push_str("</a>");
-    }
+    neighbour(out, "prev", "← Older", a.previous.as_ref());
     out.push_str("\n      ");
-    if let Some(n) = &a.next {
-        out.push_str("<a class=\"next\" rel=\"next\" href=\"");
-        text(out, &n.url);
-        out.push_str("\"><span>Newer →</span>");
-        text(out, &n.title);
-        out.push_str("</a>");
-    }
+    neighbour(out, "next", "Newer →", a.next.as_ref());
     out.push_str("\n    </nav>\n  </footer>\n</article>\n");
+}
+
+/// `<a class="{rel}" rel="{rel}" href="…"><span>{label}</span>title</a>`, if there is one.
+fn neighbour(out: &mut String, rel: &str, label: &str, article: Option<&Link>) {
+    let Some(a) = article else {
+        return;
+    };
+    out.push_str("<a class=\"");
+    out.push_str(rel);
+    out.push_str("\" rel=\"");
+    out.push_str(rel);
+    out.push_str("\" href=\"");
+    text(out, &a.url);
+    out.push_str("\"><span>");
+    out.push_str(label);
+    out.push_str("</span>");
+    text(out, &a.title);
+    out.push_str("</a>");
 }
 
 /// A whole page: `base.html` around a content block written by `content`, which
