@@ -32,8 +32,8 @@ pub struct Diagnostic {
 }
 
 /// The lines of a file a diagnostic points at, not the whole file: a diagnostic can
-/// outlive its build's source texts (a `#fragment` link keeps one per link until every
-/// page's ids are known) without keeping those texts alive.
+/// outlive its build's source texts (a one-off build lets them go after linking, the
+/// dev server keeps its last build's warnings) without keeping those texts alive.
 #[derive(Debug, Clone)]
 struct Excerpt {
     /// Whole lines, from the one where the span starts to the one where it ends.

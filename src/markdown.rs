@@ -78,7 +78,9 @@ pub struct TocEntry {
 pub struct FragmentRef {
     pub article: usize,
     pub fragment: String,
-    pub diagnostic: Diagnostic,
+    /// Where the link is in its file's text, for the diagnostic should the fragment be
+    /// missing (made only then: a link with a fragment is common, a broken one rare).
+    pub span: std::ops::Range<usize>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -296,6 +298,7 @@ fn rewrite_links<'a>(
         if link.url.is_empty() || is_external(&link.url) {
             continue;
         }
+        // The link's line in the file, from its start to the end of that line.
         let mut here = || {
             let lines = lines.get_or_insert_with(|| {
                 std::iter::once(0)
@@ -313,9 +316,7 @@ fn rewrite_links<'a>(
                 Some(next) => next - 1,
                 None => doc.text.len(),
             };
-            Diagnostic::error("")
-                .in_file(doc.file)
-                .at_span(doc.text, start..end)
+            start..end
         };
         let (path, fragment) = match link.url.split_once('#') {
             Some((p, f)) => (p.to_string(), Some(f.to_string())),
@@ -326,7 +327,7 @@ fn rewrite_links<'a>(
                 out.fragments.push(FragmentRef {
                     article,
                     fragment,
-                    diagnostic: here(),
+                    span: here(),
                 });
             }
             continue;
@@ -342,13 +343,16 @@ fn rewrite_links<'a>(
                         out.fragments.push(FragmentRef {
                             article,
                             fragment,
-                            diagnostic: here(),
+                            span: here(),
                         });
                     }
                 }
                 None => {
-                    let mut d = here();
-                    d.message = format!("broken link: no article or glossary term at \"{path}\"");
+                    let d = Diagnostic::error(format!(
+                        "broken link: no article or glossary term at \"{path}\""
+                    ))
+                    .in_file(doc.file)
+                    .at_span(doc.text, here());
                     out.errors.push(d.help(
                         "link to another article's file name, relative to this file (other.md, ../glossary/aod.md) or from content/ (/articles/other.md)",
                     ));

@@ -544,7 +544,7 @@ fn link(
             );
         }
     }
-    check_fragments(&articles, &terms, &mut diags);
+    check_fragments(content, &articles, &terms, &mut diags);
     check_event_anchors(content, events, &articles, &mut diags);
     if diags.has_errors() {
         return Err(diags);
@@ -649,16 +649,27 @@ fn link_targets(content: &Content, base: &str) -> HashMap<String, LinkTarget> {
     targets
 }
 
-fn check_fragments(articles: &[SharedRender], terms: &[SharedRender], diags: &mut Diagnostics) {
+fn check_fragments(
+    content: &Content,
+    articles: &[SharedRender],
+    terms: &[SharedRender],
+    diags: &mut Diagnostics,
+) {
     let ids: Vec<HashSet<&str>> = articles.iter().map(|r| all_ids(r)).collect();
-    for r in articles.iter().chain(terms) {
+    let origins = content
+        .articles
+        .iter()
+        .map(|a| &a.origin)
+        .chain(content.terms.iter().map(|t| &t.origin));
+    for (r, origin) in articles.iter().chain(terms).zip(origins) {
         for f in &r.fragments {
             if !ids[f.article].contains(f.fragment.as_str()) {
-                let mut d = f.diagnostic.clone();
-                d.message = format!(
+                let d = Diagnostic::error(format!(
                     "broken link: the target page has no heading or anchor #{}",
                     f.fragment
-                );
+                ))
+                .in_file(&origin.file)
+                .at_span(&origin.text, f.span.clone());
                 let mut known: Vec<&str> = ids[f.article]
                     .iter()
                     .copied()

@@ -1073,6 +1073,7 @@ fn link_timeline_and_anchor_errors_in_several_files_are_reported_together() {
         "[[events]]\ndate = \"2021\"\ntitle = \"T\"\narticle = \"ghost.md\"\n",
     );
     site.term("t.md", "term = \"T\"", "See [w](../articles/none.md).");
+    site.term("u.md", "term = \"U\"", "Also [v](../articles/b.md#absent).");
     let diags = site.build_err();
     let seen: Vec<String> = diags.errors().map(|d| d.to_string()).collect();
     for expected in [
@@ -1082,6 +1083,7 @@ fn link_timeline_and_anchor_errors_in_several_files_are_reported_together() {
         "c.md:7:",
         "timeline.toml:4:",
         "content/glossary/t.md:4:",
+        "content/glossary/u.md:4:6: broken link: the target page has no heading or anchor #absent",
     ] {
         assert!(
             seen.iter().any(|s| s.contains(expected)),
