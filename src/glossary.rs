@@ -610,7 +610,7 @@ pub struct Linker<'g> {
     exclude: Option<usize>,
     /// Prefix for mention anchor ids, unique per document on a shared page.
     id_prefix: String,
-    mentions: HashMap<usize, Mention>,
+    mentions: FxHashMap<usize, Mention>,
     order: Vec<usize>,
     tips: usize,
 }
@@ -622,7 +622,7 @@ impl<'g> Linker<'g> {
             mode,
             exclude: None,
             id_prefix: "m-".to_string(),
-            mentions: HashMap::new(),
+            mentions: FxHashMap::default(),
             order: Vec::new(),
             tips: 0,
         }
@@ -712,13 +712,13 @@ impl<'g> Linker<'g> {
             }
             (t.to_string(), found)
         } else {
-            let text: String = run
-                .iter()
-                .map(|node| match &node.data.borrow().value {
-                    NodeValue::Text(t) => t.to_string(),
-                    _ => "\n".to_string(),
-                })
-                .collect();
+            let mut text = String::new();
+            for node in run {
+                match &node.data.borrow().value {
+                    NodeValue::Text(t) => text.push_str(t),
+                    _ => text.push('\n'),
+                }
+            }
             let found = self.glossary.find_mentions(&text.replace('\n', " "));
             (text, found)
         };
@@ -791,9 +791,29 @@ impl<'g> Linker<'g> {
         let prefix = &self.id_prefix;
         let shown = escape(&text.replace('\n', " "));
         let id = escape(&id);
-        Piece::Link(format!(
-            "<span class=\"term-ref\"><a class=\"term\" href=\"{href}\" id=\"{id}\" aria-describedby=\"tip-{prefix}{tips}\">{shown}</a><span class=\"term-tip\" role=\"tooltip\" id=\"tip-{prefix}{tips}\" hidden><strong>{name}</strong>: {tip}</span></span>"
-        ))
+        let tip_id = format!("tip-{prefix}{tips}");
+        let mut html =
+            String::with_capacity(160 + href.len() + shown.len() + name.len() + tip.len());
+        for piece in [
+            "<span class=\"term-ref\"><a class=\"term\" href=\"",
+            href,
+            "\" id=\"",
+            &id,
+            "\" aria-describedby=\"",
+            &tip_id,
+            "\">",
+            &shown,
+            "</a><span class=\"term-tip\" role=\"tooltip\" id=\"",
+            &tip_id,
+            "\" hidden><strong>",
+            name,
+            "</strong>: ",
+            tip,
+            "</span></span>",
+        ] {
+            html.push_str(piece);
+        }
+        Piece::Link(html)
     }
 }
 
