@@ -112,7 +112,7 @@ impl Renderer<'_> {
         out.ids = ids;
         rewrite_links(root, doc, links, &mut out);
         // Before glossary linking: linked mentions become raw HTML, which has no text nodes.
-        out.text = plain_text(root);
+        out.text = plain_text(root, body.len());
         out.words = count_words(&out.text);
         let mut linker = Linker::new(self.glossary, doc.link_mode)
             .excluding(doc.exclude_term)
@@ -204,8 +204,9 @@ fn headings<'a>(root: &'a AstNode<'a>) -> (Vec<TocEntry>, Vec<String>) {
     (toc, ids)
 }
 
-fn plain_text<'a>(root: &'a AstNode<'a>) -> String {
-    let mut text = String::new();
+/// `capacity`: the body's length, about what the text takes (it is shrunk to fit).
+fn plain_text<'a>(root: &'a AstNode<'a>, capacity: usize) -> String {
+    let mut text = String::with_capacity(capacity);
     for node in root.descendants() {
         match &node.data.borrow().value {
             NodeValue::Text(t) => text.push_str(t),
@@ -226,8 +227,35 @@ fn plain_text<'a>(root: &'a AstNode<'a>) -> String {
     text
 }
 
-/// `text.split_whitespace().count()`, a byte at a time for ASCII.
+/// `text.split_whitespace().count()`.
 fn count_words(text: &str) -> usize {
+    if text.is_ascii() {
+        return count_ascii_words(text.as_bytes());
+    }
+    count_any_words(text)
+}
+
+/// `count_words` for ASCII: a word begins at each byte that is not a space and follows
+/// one (or the start), counted 64 bytes at a time as bit masks.
+fn count_ascii_words(bytes: &[u8]) -> usize {
+    // Whether the byte before the block is part of a word.
+    let mut carry = 0u64;
+    let mut words = 0;
+    for chunk in bytes.chunks(64) {
+        let mut word = 0u64;
+        for (i, &b) in chunk.iter().enumerate() {
+            // Unicode White_Space within ASCII: tab to carriage return, and space.
+            let space = b == b' ' || (b'\t'..=b'\r').contains(&b);
+            word |= u64::from(!space) << i;
+        }
+        words += (word & !(word << 1 | carry)).count_ones() as usize;
+        carry = word >> 63;
+    }
+    words
+}
+
+/// `count_words` for any text, a byte at a time for ASCII.
+fn count_any_words(text: &str) -> usize {
     // Unicode White_Space within ASCII: tab, line feed, vertical tab, form feed, carriage
     // return and space.
     const SPACE: [bool; 128] = {
@@ -528,8 +556,14 @@ mod tests {
             ]
             .map(String::from),
         );
+        // Past 64 bytes, words that cross from one block into the next.
+        samples.extend(["word ".repeat(40), "x".repeat(130), " ab".repeat(50)]);
+        samples.extend((60..70).map(|n| format!("{} tail", "y".repeat(n))));
         for s in &samples {
             assert_eq!(count_words(s), s.split_whitespace().count(), "{s:?}");
+            if s.is_ascii() {
+                assert_eq!(count_any_words(s), count_ascii_words(s.as_bytes()), "{s:?}");
+            }
         }
     }
 
