@@ -161,7 +161,7 @@ impl Glossary {
                     // It runs on into the next block, where `carry` keeps it from being
                     // taken for a word that begins there (which the boundary check
                     // would turn away, after a needless walk).
-                    ascii_word_end(bytes, base + 64)
+                    word_end(haystack, base + 64)
                 };
                 if start < free_from {
                     continue;
@@ -467,11 +467,12 @@ static ASCII_WORD: [bool; 256] = {
     table
 };
 
-/// Which of up to 64 ASCII bytes are part of a word, as bits.
+/// Which of up to 64 ASCII bytes are part of a word (`ASCII_WORD`), as bits.
 #[inline]
 fn word_mask(chunk: &[u8]) -> u64 {
     let mut mask = 0;
-    // Sixteen at a time, branch-free, so that the compiler can use vector compares.
+    // Sixteen at a time and computed, not looked up, so that the compiler can use
+    // vector compares.
     for (i, sixteen) in chunk.chunks(16).enumerate() {
         let mut bits = 0u64;
         for (j, &b) in sixteen.iter().enumerate() {
@@ -482,15 +483,6 @@ fn word_mask(chunk: &[u8]) -> u64 {
         mask |= bits << (16 * i);
     }
     mask
-}
-
-/// Where the ASCII word that begins at `start` ends.
-#[inline]
-fn ascii_word_end(bytes: &[u8], start: usize) -> usize {
-    bytes[start..]
-        .iter()
-        .position(|&b| !ASCII_WORD[usize::from(b)])
-        .map_or(bytes.len(), |len| start + len)
 }
 
 /// Where the word that goes on at `at` ends.
@@ -520,7 +512,7 @@ fn word_end(text: &str, mut at: usize) -> usize {
 fn char_at(text: &str, at: usize) -> (bool, usize) {
     match text.as_bytes()[at] {
         // ASCII bytes are tested as they are; other characters are decoded.
-        b if b.is_ascii() => (b.is_ascii_alphanumeric() || b == b'_', 1),
+        b if b.is_ascii() => (ASCII_WORD[usize::from(b)], 1),
         _ => {
             let c = text[at..].chars().next().unwrap_or_default();
             (is_word_char(c), c.len_utf8())
@@ -948,6 +940,22 @@ mod tests {
             .into_iter()
             .map(|(s, e, _)| text[s..e].to_string())
             .collect()
+    }
+
+    #[test]
+    fn word_masks_and_the_word_table_agree() {
+        let ascii: Vec<u8> = (0..128).collect();
+        for chunk in ascii.chunks(64) {
+            let mask = word_mask(chunk);
+            for (i, &b) in chunk.iter().enumerate() {
+                assert_eq!(mask >> i & 1 == 1, ASCII_WORD[usize::from(b)], "{b}");
+                assert_eq!(
+                    ASCII_WORD[usize::from(b)],
+                    is_word_char(char::from(b)),
+                    "{b}"
+                );
+            }
+        }
     }
 
     #[test]

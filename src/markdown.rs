@@ -244,9 +244,7 @@ fn count_ascii_words(bytes: &[u8]) -> usize {
     for chunk in bytes.chunks(64) {
         let mut word = 0u64;
         for (i, &b) in chunk.iter().enumerate() {
-            // Unicode White_Space within ASCII: tab to carriage return, and space.
-            let space = b == b' ' || (b'\t'..=b'\r').contains(&b);
-            word |= u64::from(!space) << i;
+            word |= u64::from(!is_ascii_space(b)) << i;
         }
         words += (word & !(word << 1 | carry)).count_ones() as usize;
         carry = word >> 63;
@@ -254,18 +252,21 @@ fn count_ascii_words(bytes: &[u8]) -> usize {
     words
 }
 
+/// Unicode White_Space within ASCII: tab, line feed, vertical tab, form feed, carriage
+/// return and space.
+const fn is_ascii_space(b: u8) -> bool {
+    b == b' ' || (b >= b'\t' && b <= b'\r')
+}
+
 /// `count_words` for any text, a byte at a time for ASCII.
 fn count_any_words(text: &str) -> usize {
-    // Unicode White_Space within ASCII: tab, line feed, vertical tab, form feed, carriage
-    // return and space.
     const SPACE: [bool; 128] = {
         let mut t = [false; 128];
-        let mut b = 0x09;
-        while b <= 0x0d {
-            t[b] = true;
+        let mut b = 0;
+        while b < 128 {
+            t[b as usize] = is_ascii_space(b);
             b += 1;
         }
-        t[0x20] = true;
         t
     };
     let bytes = text.as_bytes();
