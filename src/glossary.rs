@@ -10,6 +10,7 @@
 //! skipped by their ancestors).
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::{dfa, nfa, Anchored, MatchKind, StartKind};
@@ -45,7 +46,9 @@ pub struct Glossary {
     /// Per term, HTML-escaped once: href, name, tooltip.
     escaped: Vec<[String; 3]>,
     patterns: Vec<Pattern>,
-    matcher: Matcher,
+    /// Built on first use: only first words shared by many names, and names that begin
+    /// with no word, need it (the generated 10,000-article corpus never does).
+    matcher: OnceLock<Matcher>,
     starts: Starts,
     /// Every name and alias, whitespace-normalised and lowercased, for explicit `[[Term]]` links.
     by_name: HashMap<String, usize>,
@@ -89,7 +92,6 @@ impl Glossary {
             }
             terms.push(spec.info);
         }
-        let matcher = Matcher::new(&patterns);
         let starts = Starts::new(&patterns);
         let escaped = terms
             .iter()
@@ -99,7 +101,7 @@ impl Glossary {
             terms,
             escaped,
             patterns,
-            matcher,
+            matcher: OnceLock::new(),
             starts,
             by_name,
         }
@@ -235,7 +237,7 @@ impl Glossary {
     /// The longest valid name at `start` (then the one listed first), as (end, pattern).
     #[inline]
     fn longest_at(&self, haystack: &str, start: usize) -> Option<(usize, usize)> {
-        match &self.matcher {
+        match self.matcher.get_or_init(|| Matcher::new(&self.patterns)) {
             Matcher::Dfa(a) => self.walk(a, haystack, start),
             Matcher::Nfa(a) => self.walk(a, haystack, start),
         }
@@ -526,12 +528,6 @@ fn char_at(text: &str, at: usize) -> (bool, usize) {
 enum Matcher {
     Dfa(dfa::DFA),
     Nfa(nfa::contiguous::NFA),
-}
-
-impl Default for Matcher {
-    fn default() -> Self {
-        Matcher::new(&[])
-    }
 }
 
 impl std::fmt::Debug for Matcher {
@@ -1134,7 +1130,7 @@ mod tests {
                 .for_each(|c| *c = Candidates::Many);
             prop_assert_eq!(g.find_mentions(haystack), expected.clone());
             // The NFA that very large glossaries get instead of the DFA.
-            g.matcher = Matcher::nfa(&g.patterns);
+            g.matcher = OnceLock::from(Matcher::nfa(&g.patterns));
             prop_assert_eq!(g.find_mentions(haystack), expected);
             Ok(())
         }
