@@ -95,7 +95,7 @@ const ARTICLE_FIELDS: &[&str] = &[
     "glossary_links",
 ];
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventMeta {
     pub date: DateValue,
@@ -201,6 +201,35 @@ impl Article {
         })
     }
 
+    /// This article with a new text whose front matter changed only in what pages show
+    /// of it (title, summary, author, source credit): it keeps its date, tags, events,
+    /// slug and glossary mode, and so its URL, its tag pages, its timeline entries and
+    /// its related articles. None if anything else changed, or if the new text has
+    /// anything to report (the full build reports it).
+    pub fn with_new_display_fields(&self, text: Arc<str>) -> Option<Article> {
+        let source = SourceFile {
+            kind: SourceKind::Article,
+            display: self.origin.file.clone(),
+            rel: self.rel.clone(),
+            text: text.clone(),
+        };
+        let origin = Origin {
+            file: self.origin.file.clone(),
+            text,
+        };
+        let mut diags = Diagnostics::new();
+        let new = parse_article(&source, origin, &mut diags)?;
+        let keeps_its_place = diags.is_empty()
+            && new.date == self.date
+            && new.updated == self.updated
+            && new.tags == self.tags
+            && new.draft == self.draft
+            && new.slug == self.slug
+            && new.events == self.events
+            && new.link_mode == self.link_mode;
+        keeps_its_place.then_some(new)
+    }
+
     pub fn body(&self) -> &str {
         &self.origin.text[self.body_offset..]
     }
@@ -290,11 +319,14 @@ pub fn parse_all(
     }
     check_unique_slugs(&content.articles, &mut diags);
     check_unique_terms(&content.terms, &mut diags);
-    content
-        .articles
-        .sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title)));
+    content.articles.sort_by(article_order);
     content.terms.sort_by_key(|t| t.name.to_lowercase());
     diags.into_result().map(|d| (content, d))
+}
+
+/// The site's article order: newest first, then by title.
+pub fn article_order(a: &Article, b: &Article) -> std::cmp::Ordering {
+    b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title))
 }
 
 /// What one source file parses into.

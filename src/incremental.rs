@@ -11,6 +11,12 @@
 //!
 //! Everything else (loading, parsing, the index) runs in full, so the result is the
 //! same bytes as `site::build`; tests/incremental.rs checks that on random edits.
+//!
+//! Two kinds of save skip even that, applied to the kept site (`site::World`) by
+//! `SiteState::apply_kept_edits`: an edit to an article's body that other pages
+//! would show the same (one page), and an edit to what pages show of an article —
+//! its title, summary, author or credit — that keeps its place (the pages that name
+//! it, the glossary and timeline patched entry by entry).
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -47,6 +53,9 @@ pub struct Work {
     pub pages_total: usize,
     /// The edit was applied to the kept site: no other source was read.
     pub body_edit: bool,
+    /// The same, for an edit to what pages show of an article (its title, say): the
+    /// pages that name it were rendered again, no other.
+    pub front_matter_edit: bool,
 }
 
 impl fmt::Display for Work {
@@ -58,6 +67,9 @@ impl fmt::Display for Work {
         )?;
         if self.body_edit {
             write!(f, " (body edit)")?;
+        }
+        if self.front_matter_edit {
+            write!(f, " (front matter edit)")?;
         }
         Ok(())
     }
@@ -86,19 +98,38 @@ type MakeFiles = Box<dyn FnOnce() -> Vec<(String, Vec<u8>)> + Send>;
 
 /// The search index of `docs`, made when first asked for.
 pub fn pending_search(docs: Vec<crate::render::OwnedSearchDoc>) -> PendingFiles {
+    pending_files(docs, None)
+}
+
+/// The search index of `docs` and, given its maker, glossary.json, made when first
+/// asked for.
+fn pending_files(
+    docs: Vec<crate::render::OwnedSearchDoc>,
+    glossary: Option<Box<dyn FnOnce() -> Vec<u8> + Send>>,
+) -> PendingFiles {
+    let mut prefixes = vec![crate::search::DIR];
+    if glossary.is_some() {
+        prefixes.push(GLOSSARY_JSON);
+    }
     PendingFiles::new(
-        crate::search::DIR,
+        prefixes,
         Box::new(move || {
             let docs: Vec<_> = docs.iter().map(|d| d.borrow()).collect();
-            crate::search::files(&docs)
+            let mut files = crate::search::files(&docs);
+            if let Some(make) = glossary {
+                files.push((GLOSSARY_JSON.into(), make()));
+            }
+            files
         }),
     )
 }
 
+const GLOSSARY_JSON: &str = "glossary.json";
+
 /// Output files made on first use, once; callers meanwhile wait for them.
 pub struct PendingFiles {
-    /// Every path the files live under (`search/`).
-    pub prefix: &'static str,
+    /// Every path the files live under (`search/`, `glossary.json`).
+    prefixes: Vec<&'static str>,
     make: Mutex<Option<MakeFiles>>,
     files: std::sync::OnceLock<Vec<(String, FileBytes)>>,
 }
@@ -106,19 +137,26 @@ pub struct PendingFiles {
 impl fmt::Debug for PendingFiles {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PendingFiles")
-            .field("prefix", &self.prefix)
+            .field("prefixes", &self.prefixes)
             .field("made", &self.files.get().is_some())
             .finish()
     }
 }
 
 impl PendingFiles {
-    pub fn new(prefix: &'static str, make: MakeFiles) -> Self {
+    pub fn new(prefixes: Vec<&'static str>, make: MakeFiles) -> Self {
         PendingFiles {
-            prefix,
+            prefixes,
             make: Mutex::new(Some(make)),
             files: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Whether `path` (site-relative: `search/a.json`) is one of the pending files'.
+    pub fn holds(&self, path: &str) -> bool {
+        self.prefixes
+            .iter()
+            .any(|p| path.starts_with(p.trim_end_matches('/')))
     }
 
     /// Makes the files if need be and adds them to `output` (shared, not copied).
@@ -259,7 +297,7 @@ impl SiteState {
         }
         if !self.unknown_change {
             let started = Instant::now();
-            if let Some(work) = self.apply_body_edits() {
+            if let Some(work) = self.apply_kept_edits() {
                 self.dirty.clear();
                 let world = self
                     .cache
@@ -287,15 +325,20 @@ impl SiteState {
         })
     }
 
-    /// The fast path: every dirty file is a known article whose new text keeps its
-    /// front matter and whose render shows other pages the same. Nothing is changed
-    /// unless all of them qualify and render without a problem.
-    fn apply_body_edits(&mut self) -> Option<Work> {
+    /// The fast path: every dirty file is a known article whose new text either keeps
+    /// its front matter and renders so that other pages show it the same (a body
+    /// edit), or changes only what pages show of it (`Article::with_new_display_fields`:
+    /// a title, summary, author or credit edit) and keeps its place in the article
+    /// order. A body edit re-renders one page; a front matter edit also the pages that
+    /// name the article (`Pages::pages_naming`). Nothing is changed unless all of them
+    /// qualify and render without a problem.
+    fn apply_kept_edits(&mut self) -> Option<Work> {
         let world = self.cache.world.as_mut()?;
         if self.opts.today.unwrap_or_else(PartialDate::today) != world.today {
             return None;
         }
-        let mut edits: Vec<(usize, Article, Rendered)> = Vec::new();
+        crate::progress::timings::mark("edit: read");
+        let mut edits: Vec<Edit> = Vec::new();
         for file in &self.dirty {
             let position = world
                 .content
@@ -316,68 +359,102 @@ impl SiteState {
             if *text == *old.origin.text {
                 continue;
             }
-            let article = old.with_new_body(text)?;
+            let (article, front_matter) = match old.with_new_body(text.clone()) {
+                Some(a) => (a, false),
+                // What the last build said about the file (a warning) would change too.
+                None if world
+                    .warnings
+                    .0
+                    .iter()
+                    .any(|d| d.file.as_deref() == Some(file)) =>
+                {
+                    return None
+                }
+                None => (old.with_new_display_fields(text)?, true),
+            };
             let rendered = world.env.render_article(&article, i, &world.config);
             if !rendered.errors.is_empty()
                 || !shows_others_the_same(&world.linked.articles[i], &rendered)
             {
                 return None;
             }
-            edits.push((i, article, rendered));
+            edits.push(Edit {
+                i,
+                article,
+                rendered,
+                front_matter,
+            });
+        }
+        if !keeps_the_order(&world.content.articles, &edits) {
+            return None;
         }
         let mut articles = world.linked.articles.clone();
-        for (i, _, r) in &mut edits {
-            articles[*i] = Arc::new(std::mem::take(r));
+        for e in &mut edits {
+            articles[e.i] = Arc::new(std::mem::take(&mut e.rendered));
         }
         // Links from the edited articles to #fragments elsewhere (ids elsewhere are
         // unchanged, and so are the edited articles' own ids).
-        for (i, _, _) in &edits {
-            for f in &articles[*i].fragments {
+        for e in &edits {
+            for f in &articles[e.i].fragments {
                 if !site::all_ids(&articles[f.article]).contains(f.fragment.as_str()) {
                     return None;
                 }
             }
         }
-        let data = SiteData {
-            articles: &articles,
-            ..world.data()
+        // The kept site takes the edits. Only a template can fail from here on; then
+        // the kept site is dropped and the full path builds it again.
+        world.linked.articles = articles;
+        let front_matter = edits.iter().any(|e| e.front_matter);
+        let mut naming = Vec::new();
+        for e in &mut edits {
+            // `e.article` keeps the old version, unused.
+            std::mem::swap(&mut world.content.articles[e.i], &mut e.article);
+        }
+        let data = world.linked.site_data(
+            &world.config,
+            &world.theme,
+            &world.content,
+            &world.events,
+            &world.index,
+            world.today,
+        );
+        for e in edits.iter().filter(|e| e.front_matter) {
+            naming.push((e.i, world.prepared.refresh_article(&data, e.i)));
+        }
+        crate::progress::timings::mark("edit: pages");
+        let rendered = render_edits(
+            &world.prepared,
+            &data,
+            &self.cache.pages,
+            &edits,
+            &naming,
+            &world.output,
+        );
+        let Some((output, pending, pages)) = rendered else {
+            self.cache.world = None;
+            return None;
         };
-        let pages = Pages::new(&world.prepared, &data, Some(&self.cache.pages));
-        let mut output = world.output.clone();
-        for (i, _, _) in &edits {
-            let (path, bytes) = pages.article_page(*i).ok()?;
-            output.insert_shared(path, bytes);
-        }
-        if edits.iter().any(|(i, _, _)| *i < world.config.feed.limit) {
-            output.insert("feed.xml", crate::publish::feed(&data));
-        }
-        let docs = pages.owned_search_docs();
-        // The index's JSON files, not the search page (a template page, unchanged).
-        output
-            .files
-            .retain(|path, _| !(path.starts_with(crate::search::DIR) && path.ends_with(".json")));
-        let pending = pending_search(docs);
         let work = Work {
             documents: edits.len(),
             documents_total: world.content.articles.len()
                 + world.content.terms.len()
                 + world.events.len(),
-            pages: edits.len(),
+            pages,
             pages_total: output.files.keys().filter(|p| p.ends_with(".html")).count(),
-            body_edit: true,
+            body_edit: !front_matter,
+            front_matter_edit: front_matter,
         };
-        for (i, article, _) in edits {
-            let file = article.origin.file.clone();
+        for e in &edits {
+            let a = &world.content.articles[e.i];
             self.cache.docs.keep(
-                article_key(i, &file),
-                article.origin.text.clone(),
-                articles[i].clone(),
+                article_key(e.i, &a.origin.file),
+                a.origin.text.clone(),
+                world.linked.articles[e.i].clone(),
             );
-            world.content.articles[i] = article;
         }
-        world.linked.articles = articles;
         world.output = output;
         world.pending_search = Some(Arc::new(pending));
+        crate::progress::timings::mark("edit: done");
         Some(work)
     }
 
@@ -393,6 +470,94 @@ impl SiteState {
     }
 }
 
+/// One article edit on the fast path.
+struct Edit {
+    i: usize,
+    article: Article,
+    rendered: Rendered,
+    /// Its front matter changed (what pages show of it), not only its body.
+    front_matter: bool,
+}
+
+/// Whether the edited articles keep their places in the article order: each sorts
+/// strictly between its neighbours (their new versions, if edited too).
+fn keeps_the_order(articles: &[Article], edits: &[Edit]) -> bool {
+    let version = |j: usize| {
+        edits
+            .iter()
+            .find(|e| e.i == j)
+            .map_or(&articles[j], |e| &e.article)
+    };
+    edits.iter().all(|e| {
+        let before = e.i.checked_sub(1).is_none_or(|j| {
+            crate::content::article_order(version(j), &e.article) == std::cmp::Ordering::Less
+        });
+        let after = (e.i + 1 >= articles.len())
+            || crate::content::article_order(&e.article, version(e.i + 1))
+                == std::cmp::Ordering::Less;
+        before && after
+    })
+}
+
+/// The kept output with the edited articles' pages (and, after a front matter edit,
+/// every page that names them) rendered again, the feed if it lists one of them,
+/// and the search index pending; with how many pages were rendered. None if a
+/// template failed.
+fn render_edits(
+    prepared: &crate::render::Prepared,
+    data: &SiteData<'_>,
+    cache: &PageCache,
+    edits: &[Edit],
+    naming: &[(usize, crate::render::Naming)],
+    kept: &crate::output::Output,
+) -> Option<(crate::output::Output, PendingFiles, usize)> {
+    let mut output = kept.clone();
+    let mut search_docs = None;
+    let pages = if naming.is_empty() {
+        // Through the page cache, as the full path renders them.
+        let pages = Pages::new(prepared, data, Some(cache));
+        for e in edits {
+            let (path, bytes) = pages.article_page(e.i).ok()?;
+            output.insert_shared(path, bytes);
+        }
+        edits.len()
+    } else {
+        // Without the cache: pages the built-in theme has are written by `native`
+        // (the same bytes, tests/native_pages.rs), the big lists among them.
+        let pages = Pages::new(prepared, data, None);
+        let (files, docs) = rayon::join(
+            || pages.pages_naming(naming, kept),
+            || pages.owned_search_docs(),
+        );
+        search_docs = Some(docs);
+        let files = files.ok()?;
+        let count = files.iter().filter(|(p, _)| p.ends_with(".html")).count();
+        for (path, bytes) in files {
+            output.insert_shared(path, bytes);
+        }
+        count
+    };
+    if edits.iter().any(|e| e.i < data.config.feed.limit) {
+        output.insert("feed.xml", crate::publish::feed(data));
+    }
+    let docs = search_docs.unwrap_or_else(|| Pages::new(prepared, data, None).owned_search_docs());
+    // glossary.json lists the articles that mention each term, by title: 20 MB at
+    // 10,000 articles, made with the search index rather than before the reload.
+    // (Still pending since an earlier edit, it is made from this site.)
+    let glossary = (naming.iter().any(|(_, n)| !n.terms.is_empty())
+        || !kept.files.contains_key(GLOSSARY_JSON))
+    .then(|| Pages::new(prepared, data, None).glossary_json_later());
+    if glossary.is_some() {
+        output.files.remove(GLOSSARY_JSON);
+    }
+    let pending = pending_files(docs, glossary.map(|g| Box::new(g) as Box<_>));
+    // The index's JSON files, not the search page (a template page, unchanged).
+    output
+        .files
+        .retain(|path, _| !(path.starts_with(crate::search::DIR) && path.ends_with(".json")));
+    Some((output, pending, pages))
+}
+
 impl Cache {
     pub fn work(&self) -> Work {
         Work {
@@ -400,7 +565,7 @@ impl Cache {
             documents_total: self.docs.total,
             pages: self.pages.rendered.load(Ordering::Relaxed),
             pages_total: self.pages.total.load(Ordering::Relaxed),
-            body_edit: false,
+            ..Work::default()
         }
     }
 }

@@ -3,7 +3,8 @@
 //! Templates see plain view structs, built once per build; every URL they get
 //! already carries the base path.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -231,7 +232,8 @@ pub struct Prepared {
     base_url: String,
     build_date: DateView,
     summaries: Vec<ArticleSummary>,
-    terms: Vec<TermView>,
+    /// Shared with a pending glossary.json (`Pages::glossary_json_later`).
+    terms: Arc<Vec<TermView>>,
     /// Per term: its definition as plain text, for search.
     term_texts: Vec<String>,
     events: Vec<EventView>,
@@ -424,6 +426,160 @@ impl Pages<'_> {
     }
 }
 
+/// Serialised from borrowing structs, not a `json!` tree: at 10,000 articles the
+/// tree (100,000 mentions) was ~200 MB at the build's peak. Fields are declared in
+/// alphabetical order, the order `json!` objects had.
+fn glossary_json(c: &SiteConfig, terms: &[TermView]) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct File<'a> {
+        site: &'a str,
+        terms: Vec<TermJson<'a>>,
+    }
+    #[derive(Serialize)]
+    struct TermJson<'a> {
+        aliases: &'a [String],
+        articles: Vec<MentionJson<'a>>,
+        definition: &'a str,
+        definition_html: &'a str,
+        expansion: &'a Option<String>,
+        slug: &'a str,
+        term: &'a str,
+        url: String,
+    }
+    #[derive(Serialize)]
+    struct MentionJson<'a> {
+        mentions: usize,
+        title: &'a str,
+        url: String,
+    }
+    let origin = c.origin();
+    let file = File {
+        site: &c.title,
+        terms: terms
+            .iter()
+            .map(|t| TermJson {
+                aliases: &t.aliases,
+                articles: t
+                    .articles
+                    .iter()
+                    .map(|a| MentionJson {
+                        mentions: a.count,
+                        title: &a.title,
+                        url: format!("{origin}{}", a.url),
+                    })
+                    .collect(),
+                definition: &t.tip,
+                definition_html: &t.definition,
+                expansion: &t.expansion,
+                slug: &t.slug,
+                term: &t.name,
+                url: c.absolute_url(&format!("glossary/#{}", t.slug)),
+            })
+            .collect(),
+    };
+    // Sized up front (~220 bytes per mention, pretty-printed): a vector that outgrows
+    // its capacity is copied into one twice the size, and this file is 20 MB at
+    // 10,000 articles.
+    let mentions: usize = file.terms.iter().map(|t| t.articles.len()).sum();
+    let capacity = mentions * 220
+        + file
+            .terms
+            .iter()
+            .map(|t| t.definition.len() + t.definition_html.len() + 400)
+            .sum::<usize>();
+    let mut json = Vec::with_capacity(capacity);
+    match serde_json::to_writer_pretty(&mut json, &file) {
+        Ok(()) => json,
+        Err(_) => Vec::new(),
+    }
+}
+
+/// `text` with each `(old, new)` piece replaced; None unless every old piece begins
+/// with one of `markers`, occurs in `text` exactly once, and overlaps no other.
+/// Pieces are found where their marker is (one pass over `text` per marker), not by
+/// searching for each: the glossary page is 20 MB at 10,000 articles.
+fn replace_each_once(
+    text: &[u8],
+    markers: &[&str],
+    pieces: &[(String, String)],
+) -> Option<Vec<u8>> {
+    let mut at: Vec<(usize, &(String, String))> = Vec::with_capacity(pieces.len());
+    for marker in markers {
+        let mine: Vec<&(String, String)> = pieces
+            .iter()
+            .filter(|(old, _)| old.starts_with(marker))
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let mut found: Vec<Option<usize>> = vec![None; mine.len()];
+        for start in memchr::memmem::find_iter(text, marker.as_bytes()) {
+            for (k, (old, _)) in mine.iter().enumerate() {
+                if text[start..].starts_with(old.as_bytes()) {
+                    if found[k].is_some() {
+                        return None;
+                    }
+                    found[k] = Some(start);
+                }
+            }
+        }
+        for (start, piece) in found.into_iter().zip(mine) {
+            at.push((start?, piece));
+        }
+    }
+    if at.len() != pieces.len() {
+        return None;
+    }
+    at.sort_by_key(|(start, _)| *start);
+    let growth: usize = pieces.iter().map(|(_, new)| new.len()).sum();
+    let mut out = Vec::with_capacity(text.len() + growth);
+    let mut done = 0;
+    for (start, (old, new)) in at {
+        if start < done {
+            return None;
+        }
+        out.extend_from_slice(&text[done..start]);
+        out.extend_from_slice(new.as_bytes());
+        done = start + old.len();
+    }
+    out.extend_from_slice(&text[done..]);
+    Some(out)
+}
+
+/// What other pages show of one article besides lists of articles: the events
+/// that link to it (timeline pages) and the terms it mentions (the glossary).
+#[derive(Debug, Default)]
+pub struct Naming {
+    pub events: Vec<usize>,
+    pub terms: Vec<usize>,
+    /// The views of those events (with their JSON-LD) and terms before the edit: the
+    /// pages that show them are patched where they can be (`Pages::pages_naming`).
+    before: Vec<(usize, EventView, String)>,
+    terms_before: Vec<(usize, TermView)>,
+}
+
+fn article_summary(
+    data: &SiteData<'_>,
+    tag_links: &HashMap<String, TagLink>,
+    base: &str,
+    i: usize,
+) -> ArticleSummary {
+    let a = &data.content.articles[i];
+    ArticleSummary {
+        title: a.title.clone(),
+        url: format!("{base}{}", a.path()),
+        date: a.date.into(),
+        updated: a.updated.map(Into::into),
+        summary: a.summary.clone(),
+        tags: a
+            .tags
+            .iter()
+            .filter_map(|t| tag_links.get(&slugify(t)).cloned())
+            .collect(),
+        reading_minutes: data.articles[i].words.div_ceil(220).max(1),
+    }
+}
+
 /// A page written by `native`, as a rendered page is passed on.
 fn native_page(path: String, html: String) -> (String, FileBytes) {
     (path, std::sync::Arc::new(html.into_bytes()))
@@ -445,31 +601,16 @@ impl Prepared {
                 (t.slug.clone(), link)
             })
             .collect();
-        let summaries = data
-            .content
-            .articles
-            .par_iter()
-            .zip(data.articles.par_iter())
-            .map(|(a, r)| ArticleSummary {
-                title: a.title.clone(),
-                url: format!("{base}{}", a.path()),
-                date: a.date.into(),
-                updated: a.updated.map(Into::into),
-                summary: a.summary.clone(),
-                tags: a
-                    .tags
-                    .iter()
-                    .filter_map(|t| tag_links.get(&slugify(t)).cloned())
-                    .collect(),
-                reading_minutes: r.words.div_ceil(220).max(1),
-            })
+        let summaries = (0..data.content.articles.len())
+            .into_par_iter()
+            .map(|i| article_summary(data, &tag_links, &base, i))
             .collect();
         let mut prepared = Prepared {
             base_url: data.config.absolute_url(""),
             build_date: data.today.into(),
             base,
             summaries,
-            terms: Vec::new(),
+            terms: Arc::default(),
             term_texts: data
                 .term_html
                 .par_iter()
@@ -491,7 +632,7 @@ impl Prepared {
             .collect();
         links.sort_by(|a, b| a.name.cmp(&b.name));
         prepared.timeline_tag_links = links;
-        prepared.terms = prepared.term_views(data);
+        prepared.terms = Arc::new(prepared.term_views(data));
         prepared.event_ld = prepared.event_ld(data.config);
         prepared.native_chrome = data.theme.is_built_in("base.html").then(|| {
             let pages = Pages::new(&prepared, data, None);
@@ -500,49 +641,96 @@ impl Prepared {
         prepared
     }
 
+    /// After article `i` changed only what pages show of it (title, summary, author,
+    /// source credit; `Article::with_new_display_fields`): its summary, and the views
+    /// of the events and terms that name it. Returns what other pages show it.
+    pub fn refresh_article(&mut self, data: &SiteData<'_>, i: usize) -> Naming {
+        self.summaries[i] = article_summary(data, &self.tag_links, &self.base, i);
+        let events = data.index.article_events[i].clone();
+        let mut before = Vec::with_capacity(events.len());
+        for &e in &events {
+            let view = self.event_view(data, e);
+            before.push((
+                e,
+                std::mem::replace(&mut self.events[e], view),
+                String::new(),
+            ));
+        }
+        for (e, _, ld) in &mut before {
+            let new = self.one_event_ld(data.config, *e);
+            *ld = std::mem::replace(&mut self.event_ld[*e], new);
+        }
+        let mut terms: Vec<usize> = data.articles[i].mentions.iter().map(|m| m.term).collect();
+        terms.sort_unstable();
+        terms.dedup();
+        let mut terms_before = Vec::with_capacity(terms.len());
+        for &t in &terms {
+            let articles = self.mentioned(data, t);
+            terms_before.push((t, self.terms[t].clone()));
+            Arc::make_mut(&mut self.terms)[t].articles = articles;
+        }
+        Naming {
+            events,
+            terms,
+            before,
+            terms_before,
+        }
+    }
+
     fn event_url(&self, e: &Event) -> String {
         format!("{}timeline/#{}", self.base, e.id)
     }
 
     fn event_views(&self, d: &SiteData<'_>) -> Vec<EventView> {
-        d.events
-            .par_iter()
-            .zip(d.event_html.par_iter())
-            .map(|(e, html)| EventView {
-                id: e.id.clone(),
-                url: self.event_url(e),
-                date: e.date.into(),
-                title: e.title.clone(),
-                body: html.clone(),
-                tags: e
-                    .tags
-                    .iter()
-                    .map(|t| TagLink {
-                        name: t.clone(),
-                        url: format!("{}timeline/tags/{}/", self.base, slugify(t)),
-                        count: 0,
-                    })
-                    .collect(),
-                articles: e
-                    .refs
-                    .iter()
-                    .map(|r| {
-                        let s = &self.summaries[r.article];
-                        Link {
-                            title: s.title.clone(),
-                            url: match &r.anchor {
-                                Some(a) => format!("{}#{a}", s.url),
-                                None => s.url.clone(),
-                            },
-                        }
-                    })
-                    .collect(),
-                upcoming: e.date.is_after(d.today),
-            })
+        (0..d.events.len())
+            .into_par_iter()
+            .map(|e| self.event_view(d, e))
             .collect()
     }
 
+    fn event_view(&self, d: &SiteData<'_>, i: usize) -> EventView {
+        let e = &d.events[i];
+        EventView {
+            id: e.id.clone(),
+            url: self.event_url(e),
+            date: e.date.into(),
+            title: e.title.clone(),
+            body: d.event_html[i].clone(),
+            tags: e
+                .tags
+                .iter()
+                .map(|t| TagLink {
+                    name: t.clone(),
+                    url: format!("{}timeline/tags/{}/", self.base, slugify(t)),
+                    count: 0,
+                })
+                .collect(),
+            articles: e
+                .refs
+                .iter()
+                .map(|r| {
+                    let s = &self.summaries[r.article];
+                    Link {
+                        title: s.title.clone(),
+                        url: match &r.anchor {
+                            Some(a) => format!("{}#{a}", s.url),
+                            None => s.url.clone(),
+                        },
+                    }
+                })
+                .collect(),
+            upcoming: e.date.is_after(d.today),
+        }
+    }
+
     fn event_ld(&self, c: &SiteConfig) -> Vec<String> {
+        (0..self.events.len())
+            .into_par_iter()
+            .map(|e| self.one_event_ld(c, e))
+            .collect()
+    }
+
+    fn one_event_ld(&self, c: &SiteConfig, i: usize) -> String {
         let origin = c.origin();
         let location = c
             .timeline
@@ -550,24 +738,20 @@ impl Prepared {
             .as_deref()
             .map(str::trim)
             .filter(|l| !l.is_empty());
-        self.events
-            .par_iter()
-            .map(|e| {
-                let mut ld = json!({
-                    "@type": "Event",
-                    "name": e.title,
-                    "startDate": e.date.iso,
-                    "url": format!("{origin}{}", e.url),
-                    "eventStatus": "https://schema.org/EventScheduled",
-                    "description": crate::html::strip_tags(&e.body),
-                    "subjectOf": e.articles.iter().map(|a| json!({"@type": "Article", "headline": a.title, "url": format!("{origin}{}", a.url)})).collect::<Vec<_>>(),
-                });
-                if let Some(name) = location {
-                    ld["location"] = json!({"@type": "Place", "name": name});
-                }
-                json_for_script(&ld)
-            })
-            .collect()
+        let e = &self.events[i];
+        let mut ld = json!({
+            "@type": "Event",
+            "name": e.title,
+            "startDate": e.date.iso,
+            "url": format!("{origin}{}", e.url),
+            "eventStatus": "https://schema.org/EventScheduled",
+            "description": crate::html::strip_tags(&e.body),
+            "subjectOf": e.articles.iter().map(|a| json!({"@type": "Article", "headline": a.title, "url": format!("{origin}{}", a.url)})).collect::<Vec<_>>(),
+        });
+        if let Some(name) = location {
+            ld["location"] = json!({"@type": "Place", "name": name});
+        }
+        json_for_script(&ld)
     }
 
     fn event_link(&self, e: usize) -> EventLink {
@@ -599,24 +783,29 @@ impl Prepared {
                 aliases: t.aliases.clone(),
                 definition: d.term_html[i].clone(),
                 tip: d.term_tips[i].clone(),
-                articles: d.index.backlinks[i]
-                    .iter()
-                    .map(|b| {
-                        let s = &self.summaries[b.article];
-                        Mentioned {
-                            title: s.title.clone(),
-                            url: match &b.anchor {
-                                Some(a) => format!("{}#{a}", s.url),
-                                None => s.url.clone(),
-                            },
-                            count: b.count,
-                        }
-                    })
-                    .collect(),
+                articles: self.mentioned(d, i),
                 events: d.index.term_events[i]
                     .iter()
                     .map(|&e| self.event_link(e))
                     .collect(),
+            })
+            .collect()
+    }
+
+    /// The articles that mention term `t`, as the glossary lists them.
+    fn mentioned(&self, d: &SiteData<'_>, t: usize) -> Vec<Mentioned> {
+        d.index.backlinks[t]
+            .iter()
+            .map(|b| {
+                let s = &self.summaries[b.article];
+                Mentioned {
+                    title: s.title.clone(),
+                    url: match &b.anchor {
+                        Some(a) => format!("{}#{a}", s.url),
+                        None => s.url.clone(),
+                    },
+                    count: b.count,
+                }
             })
             .collect()
     }
@@ -942,79 +1131,20 @@ impl Pages<'_> {
             return Ok(native_page("glossary/index.html".to_string(), html));
         }
         self.render("glossary.html", "glossary/index.html".into(), page, |ctx| {
-            ctx.insert("terms", &self.terms);
+            ctx.insert("terms", &*self.terms);
             ctx.insert("letters", &letters);
         })
     }
 
-    /// Serialised from borrowing structs, not a `json!` tree: at 10,000 articles the
-    /// tree (100,000 mentions) was ~200 MB at the build's peak. Fields are declared in
-    /// alphabetical order, the order `json!` objects had.
     fn glossary_json(&self) -> Vec<u8> {
-        #[derive(Serialize)]
-        struct File<'a> {
-            site: &'a str,
-            terms: Vec<TermJson<'a>>,
-        }
-        #[derive(Serialize)]
-        struct TermJson<'a> {
-            aliases: &'a [String],
-            articles: Vec<MentionJson<'a>>,
-            definition: &'a str,
-            definition_html: &'a str,
-            expansion: &'a Option<String>,
-            slug: &'a str,
-            term: &'a str,
-            url: String,
-        }
-        #[derive(Serialize)]
-        struct MentionJson<'a> {
-            mentions: usize,
-            title: &'a str,
-            url: String,
-        }
-        let c = self.data.config;
-        let origin = c.origin();
-        let file = File {
-            site: &c.title,
-            terms: self
-                .terms
-                .iter()
-                .map(|t| TermJson {
-                    aliases: &t.aliases,
-                    articles: t
-                        .articles
-                        .iter()
-                        .map(|a| MentionJson {
-                            mentions: a.count,
-                            title: &a.title,
-                            url: format!("{origin}{}", a.url),
-                        })
-                        .collect(),
-                    definition: &t.tip,
-                    definition_html: &t.definition,
-                    expansion: &t.expansion,
-                    slug: &t.slug,
-                    term: &t.name,
-                    url: c.absolute_url(&format!("glossary/#{}", t.slug)),
-                })
-                .collect(),
-        };
-        // Sized up front (~220 bytes per mention, pretty-printed): a vector that outgrows
-        // its capacity is copied into one twice the size, and this file is 20 MB at
-        // 10,000 articles.
-        let mentions: usize = file.terms.iter().map(|t| t.articles.len()).sum();
-        let capacity = mentions * 220
-            + file
-                .terms
-                .iter()
-                .map(|t| t.definition.len() + t.definition_html.len() + 400)
-                .sum::<usize>();
-        let mut json = Vec::with_capacity(capacity);
-        match serde_json::to_writer_pretty(&mut json, &file) {
-            Ok(()) => json,
-            Err(_) => Vec::new(),
-        }
+        glossary_json(self.data.config, &self.terms)
+    }
+
+    /// glossary.json, to be made later (on another thread, after the site it is
+    /// made from has moved on): what it needs, shared or copied.
+    pub fn glossary_json_later(&self) -> impl FnOnce() -> Vec<u8> + Send + 'static {
+        let (config, terms) = (self.data.config.clone(), self.terms.clone());
+        move || glossary_json(&config, &terms)
     }
 
     /// The whole timeline, or one tag's page of it.
@@ -1140,6 +1270,148 @@ impl Pages<'_> {
         articles.chain(terms).collect()
     }
 
+    /// Every page that shows one of the `edited` articles, after
+    /// `Prepared::refresh_article` gave each its `Naming`: their own pages and their
+    /// neighbours' (previous, next), the articles that list one as related, the home
+    /// page, their tag pages, the glossary (when they mention a term), the timeline
+    /// pages of the events that link to them, and the 404 page (when one is among the
+    /// newest five). The feed, glossary.json and the search index are the caller's.
+    ///
+    /// The glossary and the timeline pages list every term or event: where `kept` has
+    /// them as the built-in theme writes them, only the entries that changed are
+    /// written again, into a copy of the kept page.
+    pub fn pages_naming(
+        &self,
+        edited: &[(usize, Naming)],
+        kept: &Output,
+    ) -> Result<Vec<(String, FileBytes)>, Diagnostics> {
+        let d = self.data;
+        let is_edited: HashSet<usize> = edited.iter().map(|(i, _)| *i).collect();
+        let mut articles: BTreeSet<usize> = BTreeSet::new();
+        let mut tags: BTreeSet<String> = BTreeSet::new();
+        let mut events: BTreeSet<usize> = BTreeSet::new();
+        let mut glossary = false;
+        for (i, naming) in edited {
+            articles.extend(
+                [Some(*i), i.checked_sub(1), Some(i + 1)]
+                    .into_iter()
+                    .flatten(),
+            );
+            tags.extend(d.content.articles[*i].tags.iter().map(|t| slugify(t)));
+            events.extend(naming.events.iter().copied());
+            glossary |= !naming.terms.is_empty();
+        }
+        articles.extend(
+            d.index
+                .related
+                .iter()
+                .enumerate()
+                .filter(|(_, rel)| rel.iter().any(|r| is_edited.contains(&r.article)))
+                .map(|(j, _)| j),
+        );
+        // What each changed term and event looked like before the first of the edits.
+        let mut terms_before: BTreeMap<usize, &TermView> = BTreeMap::new();
+        let mut events_before: BTreeMap<usize, (&EventView, &str)> = BTreeMap::new();
+        for (_, naming) in edited {
+            for (t, view) in &naming.terms_before {
+                terms_before.entry(*t).or_insert(view);
+            }
+            for (e, view, ld) in &naming.before {
+                events_before.entry(*e).or_insert((view, ld));
+            }
+        }
+        let glossary_patch: Vec<(String, String)> = terms_before
+            .iter()
+            .map(|(&t, old)| {
+                (
+                    native::glossary_entry_html(old),
+                    native::glossary_entry_html(&self.terms[t]),
+                )
+            })
+            .collect();
+        let timeline_patch: Vec<(usize, [(String, String); 2])> = events_before
+            .iter()
+            .map(|(&e, (old, old_ld))| {
+                let entry = (
+                    native::timeline_event_html(old),
+                    native::timeline_event_html(&self.events[e]),
+                );
+                (e, [entry, (old_ld.to_string(), self.event_ld[e].clone())])
+            })
+            .collect();
+        // A timeline page's pieces: those of the events it shows.
+        let timeline_pieces = |shown: &dyn Fn(usize) -> bool| -> Vec<(String, String)> {
+            timeline_patch
+                .iter()
+                .filter(|(e, _)| shown(*e))
+                .flat_map(|(_, pieces)| pieces.iter().cloned())
+                .collect()
+        };
+        // Where each piece begins: a glossary entry, a timeline event, an event's JSON-LD.
+        let glossary_patch = (native::GLOSSARY_ENTRY, &glossary_patch[..]);
+        let all_events = timeline_pieces(&|_| true);
+        let timeline_patch = (native::TIMELINE_EVENT_AND_LD, &all_events[..]);
+        let p = self;
+        // The biggest first (as in `render_all`): the glossary, the timeline and the
+        // home page each list every term, event or article.
+        let mut jobs: Vec<PageJob<'_>> = Vec::new();
+        if glossary {
+            jobs.push(Box::new(move || {
+                p.patched(kept, "glossary/index.html", "glossary.html", glossary_patch)
+                    .map_or_else(|| p.glossary_page(), Ok)
+            }));
+        }
+        if !events.is_empty() {
+            jobs.push(Box::new(move || {
+                p.patched(kept, "timeline/index.html", "timeline.html", timeline_patch)
+                    .map_or_else(|| p.timeline_page(None), Ok)
+            }));
+        }
+        jobs.push(Box::new(move || p.index_page()));
+        if !events.is_empty() {
+            for tag in &self.timeline_tags {
+                if tag.events.iter().any(|e| events.contains(e)) {
+                    let pieces = timeline_pieces(&|e| tag.events.binary_search(&e).is_ok());
+                    jobs.push(Box::new(move || {
+                        let path = format!("timeline/tags/{}/index.html", tag.slug);
+                        let patch = (native::TIMELINE_EVENT_AND_LD, &pieces[..]);
+                        p.patched(kept, &path, "timeline.html", patch)
+                            .map_or_else(|| p.timeline_page(Some(tag)), Ok)
+                    }));
+                }
+            }
+        }
+        for tag in tags.iter().filter_map(|slug| d.index.tags.get(slug)) {
+            jobs.push(Box::new(move || p.tag_page(tag)));
+        }
+        if is_edited.iter().any(|&i| i < 5) {
+            jobs.push(Box::new(move || p.not_found_page()));
+        }
+        let count = d.content.articles.len();
+        for i in articles.into_iter().filter(|&i| i < count) {
+            jobs.push(Box::new(move || p.article_page(i)));
+        }
+        jobs.par_iter().map(|job| job()).collect()
+    }
+
+    /// The kept page at `path` with each `(old, new)` piece replaced, when the page is
+    /// one `native` writes for `template` and each old piece is in it exactly once.
+    fn patched(
+        &self,
+        kept: &Output,
+        path: &str,
+        template: &str,
+        (markers, pieces): (&[&str], &[(String, String)]),
+    ) -> Option<(String, FileBytes)> {
+        self.prepared.native_chrome.as_ref()?;
+        if !self.data.theme.is_built_in(template) {
+            return None;
+        }
+        let page = kept.get(path)?;
+        let bytes = replace_each_once(page, markers, pieces)?;
+        Some((path.to_string(), Arc::new(bytes)))
+    }
+
     fn search_page(&self) -> PageResult {
         let page = self.page(
             "Search",
@@ -1163,6 +1435,30 @@ impl Pages<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pieces(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn patches_replace_each_piece_found_once_at_its_marker() {
+        let page = b"<ul><li id=a>A</li><li id=b>B</li><li id=c>C</li></ul>";
+        let patch = pieces(&[
+            ("<li id=c>C</li>", "<li id=c>see</li>"),
+            ("<li id=a>A</li>", ""),
+        ]);
+        let out = replace_each_once(page, &["<li"], &patch).unwrap();
+        assert_eq!(out, b"<ul><li id=b>B</li><li id=c>see</li></ul>");
+        // A piece not in the page, twice in it, or not at a marker: no patch.
+        let missing = pieces(&[("<li id=d>D</li>", "x")]);
+        assert_eq!(replace_each_once(page, &["<li"], &missing), None);
+        let twice = b"<li id=a>A</li><li id=a>A</li>";
+        let a = pieces(&[("<li id=a>A</li>", "x")]);
+        assert_eq!(replace_each_once(twice, &["<li"], &a), None);
+        assert_eq!(replace_each_once(page, &["<ul"], &a), None);
+    }
 
     fn render(base: &str, template: &str) -> String {
         let mut tera = Tera::default();

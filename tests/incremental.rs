@@ -84,7 +84,28 @@ fn article(site: &TestSite, i: usize, rng: &mut Rng, version: usize) {
 /// One random edit of the kinds an editor makes: what it did, and the file it touched
 /// (root-relative), as the watcher would name it.
 fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> (String, String) {
-    match rng.below(14) {
+    match rng.below(17) {
+        14..=16 => {
+            // Only what other pages show of it: the title, sometimes with a summary.
+            let i = rng.below(4);
+            let file = format!("content/articles/a{i}.md");
+            let Ok(text) = std::fs::read_to_string(site.path(&file)) else {
+                return (format!("retitle missing a{i}.md"), file);
+            };
+            let start = text.find("title = \"").unwrap();
+            let end = start + text[start..].find('\n').unwrap();
+            let title = match rng.below(3) {
+                0 => format!("title = \"Article {i} retitled {step}\"\nsummary = \"Edit {step}\""),
+                1 => format!("title = \"Zz {i} <b>{step}</b>\""),
+                _ => format!("title = \"Article {i} retitled {step}\""),
+            };
+            std::fs::write(
+                site.path(&file),
+                format!("{}{title}{}", &text[..start], &text[end..]),
+            )
+            .unwrap();
+            (format!("retitle a{i}.md"), file)
+        }
         10..=13 => {
             // Only the body changes, as most saves do: a sentence, sometimes with a
             // glossary term, a link to a heading elsewhere or a heading of its own.
@@ -178,6 +199,7 @@ fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> (String, String) {
 fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
     let mut compared = 0;
     let mut body_edits = 0;
+    let mut front_matter_edits = 0;
     for seed in 0..4u64 {
         let site = seed_site();
         let mut state = SiteState::new(site.root().to_path_buf(), site.options());
@@ -201,6 +223,7 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
                     );
                     compared += 1;
                     body_edits += usize::from(inc.work.body_edit);
+                    front_matter_edits += usize::from(inc.work.front_matter_edit);
                 }
                 (Err(a), Err(b)) => {
                     assert_eq!(a.render(), b.render(), "seed {seed}, after {history:?}")
@@ -219,6 +242,10 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
     assert!(
         body_edits >= 5,
         "only {body_edits} body edits took the fast path"
+    );
+    assert!(
+        front_matter_edits >= 5,
+        "only {front_matter_edits} front matter edits took the fast path"
     );
 }
 
@@ -260,4 +287,83 @@ fn an_edit_to_one_article_re_renders_only_what_depends_on_it() {
         third.work
     );
     assert_eq!(third.built.output, fast.built.output);
+}
+
+/// A new title is a front matter edit: the dev server renders the pages that name the
+/// article (its neighbours, the articles that list it as related, the home page, its
+/// tag page, the glossary, the timeline) and no other, and they read as a full build's.
+#[test]
+fn a_new_title_shows_on_every_page_that_names_the_article() {
+    let site = TestSite::new();
+    site.term("aod.md", "term = \"AOD\"", "An air defence idea.");
+    // Newest first: e5 … e0. Only e2 and e4 share a tag (so each lists the other as
+    // related); e2 also mentions a term and has an event.
+    for i in 0..6 {
+        let tag = match i {
+            2 | 4 => "shared".to_string(),
+            _ => format!("t{i}"),
+        };
+        let event = if i == 2 {
+            "\n\n[[events]]\ndate = \"2024-03\"\ntitle = \"The e2 event\""
+        } else {
+            ""
+        };
+        let body = if i == 2 {
+            "The AOD is discussed.\n"
+        } else {
+            "Plain words.\n"
+        };
+        site.article(
+            &format!("e{i}.md"),
+            &format!(
+                "title = \"Old {i}\"\ndate = 2025-01-0{}\ntags = [\"{tag}\"]{event}",
+                i + 1
+            ),
+            body,
+        );
+    }
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    let first = state.rebuild().unwrap();
+    let file = "content/articles/e2.md";
+    let text = std::fs::read_to_string(site.path(file)).unwrap();
+    std::fs::write(site.path(file), text.replace("Old 2", "New & <b>2</b>")).unwrap();
+    let edited = state
+        .rebuild_changed(Some(&[file.to_string()]))
+        .map(Rebuilt::complete)
+        .unwrap();
+    assert!(edited.work.front_matter_edit, "{}", edited.work);
+    let full = kiji::build(site.root(), &site.options()).unwrap();
+    assert_eq!(
+        full.output.changed_paths(&edited.built.output),
+        Vec::<String>::new()
+    );
+    // Where the new title shows, as text (escaped, never markup).
+    let new_title = "New & <b>2</b>";
+    let shows = |path: &str, css: &str| {
+        texts(&page(&edited.built, path), css)
+            .iter()
+            .any(|t| t.contains(new_title))
+    };
+    assert!(shows("articles/e2/index.html", "h1"));
+    assert!(shows("articles/e1/index.html", "a[rel=next]"));
+    assert!(shows("articles/e3/index.html", "a[rel=prev]"));
+    assert!(shows("articles/e4/index.html", ".related a"));
+    assert!(shows("index.html", "main a"));
+    assert!(shows("tags/shared/index.html", "main a"));
+    assert!(shows("glossary/index.html", "main a"));
+    assert!(shows("timeline/index.html", "main a"));
+    let changed = first.built.output.changed_paths(&edited.built.output);
+    for unrelated in [
+        "articles/e0/index.html",
+        "articles/e5/index.html",
+        "tags/t0/index.html",
+    ] {
+        assert!(
+            !changed.iter().any(|p| p == unrelated),
+            "{unrelated} changed: {changed:?}"
+        );
+    }
+    // Only the pages that name it were rendered: not e0's, e5's or the tag pages
+    // of other tags.
+    assert!(edited.work.pages < 12, "{}", edited.work);
 }

@@ -580,6 +580,26 @@ fn glossary_entry(out: &mut String, t: &TermView) {
     out.push_str("\n    </dd>\n  </div>\n");
 }
 
+/// How each glossary entry begins.
+pub(super) const GLOSSARY_ENTRY: &[&str] = &["\n  <div class=\"entry\" id=\""];
+/// How each timeline event begins, and its JSON-LD (serde_json sorts the keys).
+pub(super) const TIMELINE_EVENT_AND_LD: &[&str] =
+    &["\n      <li class=\"event", "{\"@type\":\"Event\","];
+
+/// One glossary entry as `glossary_page` writes it.
+pub(super) fn glossary_entry_html(t: &TermView) -> String {
+    let mut out = String::with_capacity(t.definition.len() + 400 + t.articles.len() * 200);
+    glossary_entry(&mut out, t);
+    out
+}
+
+/// One timeline event as `timeline_page` writes it.
+pub(super) fn timeline_event_html(e: &EventView) -> String {
+    let mut out = String::with_capacity(e.body.len() + 800);
+    timeline_event(&mut out, e);
+    out
+}
+
 /// One of a glossary entry's labelled lists: `(class, id prefix, label)`, then the items.
 fn term_list(
     out: &mut String,

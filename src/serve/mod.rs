@@ -145,7 +145,7 @@ impl Snapshot {
         };
         let wanted = url_path
             .strip_prefix(self.base_path.as_str())
-            .is_some_and(|rel| rel.starts_with(pending.prefix.trim_end_matches('/')));
+            .is_some_and(|rel| pending.holds(rel));
         if !wanted {
             return &self.output;
         }

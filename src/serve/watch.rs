@@ -295,9 +295,10 @@ fn publish(
         Ok(r) => {
             crate::cli::report(&r.built.warnings);
             let mut changed = old.output.changed_paths(&r.built.output);
-            // A pending search index is not a change (it is made from the same site).
+            // Pending files are not a change of their own (they are made from the same
+            // site as the pages that changed with them).
             for pending in old.pending.iter().chain(&r.pending) {
-                changed.retain(|p| !p.starts_with(pending.prefix));
+                changed.retain(|p| !pending.holds(p));
             }
             let recovered = old.failure.is_some();
             let generation = old.generation + u64::from(!changed.is_empty());
