@@ -333,6 +333,39 @@ fn a_body_edit_reloads_at_once_and_search_finds_the_new_words() {
 }
 
 #[test]
+fn a_title_edit_reloads_every_page_and_file_that_names_the_article() {
+    let site = blog();
+    site.term("aod.md", "term = \"AOD\"", "An air defence idea.");
+    site.simple("a.md", "Alpha", "The AOD text.\n\n## Part one\n\nMore.\n");
+    let mut server = Server::start(site.root(), &["--watch"]);
+    let mut events = server.events();
+    site.simple(
+        "a.md",
+        "Alpha Renamed",
+        "The AOD text.\n\n## Part one\n\nMore.\n",
+    );
+    events.expect("reload");
+    let line = server.wait_line(|l| l.contains("content/articles/a.md changed"));
+    assert!(line.contains("(front matter edit)"), "{line}");
+    let shows = |path: &str, css: &str| {
+        let resp = server.get(path);
+        assert_eq!(resp.status, 200, "{path}");
+        texts(&resp.html(), css)
+            .iter()
+            .any(|t| t.contains("Alpha Renamed"))
+    };
+    assert!(shows("/articles/a/", "h1"));
+    assert!(shows("/", "main a"));
+    assert!(shows("/articles/b/", "a[rel=prev]"));
+    assert!(shows("/glossary/", "main a"));
+    // glossary.json is made when first asked for, from the edited site.
+    let json: serde_json::Value =
+        serde_json::from_slice(&server.get("/glossary.json").body).unwrap();
+    assert_eq!(json["terms"][0]["articles"][0]["title"], "Alpha Renamed");
+    assert_eq!(search_hits(&server, "renamed"), ["/articles/a/"]);
+}
+
+#[test]
 fn an_atomic_save_by_rename_reloads() {
     let site = blog();
     let server = Server::start(site.root(), &["--watch"]);
