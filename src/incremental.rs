@@ -479,8 +479,9 @@ struct Edit {
     front_matter: bool,
 }
 
-/// Whether the edited articles keep their places in the article order: each sorts
-/// strictly between its neighbours (their new versions, if edited too).
+/// Whether the articles whose front matter was edited keep their places in the
+/// article order: each sorts strictly between its neighbours (their new versions, if
+/// edited too). A body edit cannot move an article.
 fn keeps_the_order(articles: &[Article], edits: &[Edit]) -> bool {
     let version = |j: usize| {
         edits
@@ -488,7 +489,7 @@ fn keeps_the_order(articles: &[Article], edits: &[Edit]) -> bool {
             .find(|e| e.i == j)
             .map_or(&articles[j], |e| &e.article)
     };
-    edits.iter().all(|e| {
+    edits.iter().filter(|e| e.front_matter).all(|e| {
         let before = e.i.checked_sub(1).is_none_or(|j| {
             crate::content::article_order(version(j), &e.article) == std::cmp::Ordering::Less
         });
