@@ -122,7 +122,7 @@ fn build_with(
         c.docs.begin(&config, &content);
         c.pages.begin(&theme, &config.base_path());
     }
-    let linked = match link(
+    let mut linked = match link(
         &content,
         &config,
         &events,
@@ -158,7 +158,13 @@ fn build_with(
         }
         None => Arc::new(build_index()),
     };
-    let data = linked.site_data(&config, &theme, &content, &events, &index, today);
+    // A one-off build frees each article's HTML as its page is written.
+    let bodies = match cache {
+        Some(_) => None,
+        None => render::Bodies::take_from(&mut linked.articles, config.feed.limit),
+    };
+    let mut data = linked.site_data(&config, &theme, &content, &events, &index, today);
+    data.bodies = bodies.as_ref();
     let (mut output, prepared) =
         render::render_site_cached(&data, cache.as_deref().map(|c| &c.pages), output)?;
     crate::progress::timings::mark("publish");
@@ -389,6 +395,7 @@ impl Linked {
             event_html: &self.event_html,
             index,
             today,
+            bodies: None,
         }
     }
 

@@ -81,3 +81,28 @@ fn kiji_build_writes_exactly_the_in_memory_site() {
         assert!(bytes == want, "{path} differs");
     }
 }
+
+#[test]
+fn a_one_off_build_writes_the_same_site_as_the_dev_server() {
+    // A one-off build moves each article's HTML out of its render and frees it once
+    // the page is written (the feed's articles, made later, keep theirs); the dev
+    // server keeps every render. Both must write the same bytes, every article's
+    // body included.
+    let site = busy_site();
+    site.config("title = \"Busy\"\nbase_url = \"https://example.org/\"\n\n[feed]\nlimit = 7\n");
+    let one_off = site.build();
+    let mut state = kiji::incremental::SiteState::new(site.root().to_path_buf(), site.options());
+    let served = state
+        .rebuild()
+        .map(kiji::incremental::Rebuilt::complete)
+        .unwrap();
+    assert_eq!(
+        one_off.output.changed_paths(&served.built.output),
+        Vec::<String>::new()
+    );
+    for i in [0, 6, 7, 119] {
+        let page = page(&one_off, &format!("articles/a{i:03}/index.html"));
+        let prose = texts(&page, ".prose").join(" ");
+        assert!(prose.contains(&format!("Section {i}")), "a{i:03}: {prose}");
+    }
+}
