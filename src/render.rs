@@ -91,6 +91,16 @@ pub struct ArticleSummary {
     pub reading_minutes: usize,
 }
 
+impl ArticleSummary {
+    /// The article's URL, to a heading of it if `anchor` names one.
+    fn url_to(&self, anchor: Option<&str>) -> String {
+        match anchor {
+            Some(a) => format!("{}#{a}", self.url),
+            None => self.url.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 struct SiteView<'a> {
     title: &'a str,
@@ -783,10 +793,7 @@ impl Prepared {
                     let s = &self.summaries[r.article];
                     Link {
                         title: s.title.clone(),
-                        url: match &r.anchor {
-                            Some(a) => format!("{}#{a}", s.url),
-                            None => s.url.clone(),
-                        },
+                        url: s.url_to(r.anchor.as_deref()),
                     }
                 })
                 .collect(),
@@ -871,10 +878,7 @@ impl Prepared {
                 let s = &self.summaries[b.article];
                 Mentioned {
                     title: s.title.clone(),
-                    url: match &b.anchor {
-                        Some(a) => format!("{}#{a}", s.url),
-                        None => s.url.clone(),
-                    },
+                    url: s.url_to(b.anchor.as_deref()),
                     count: b.count,
                 }
             })
