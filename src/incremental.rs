@@ -513,41 +513,35 @@ fn render_edits(
     kept: &crate::output::Output,
 ) -> Option<(crate::output::Output, PendingFiles, usize)> {
     let mut output = kept.clone();
-    let mut search_docs = None;
-    let pages = if naming.is_empty() {
-        // Through the page cache, as the full path renders them.
-        let pages = Pages::new(prepared, data, Some(cache));
-        for e in edits {
-            let (path, bytes) = pages.article_page(e.i).ok()?;
-            output.insert_shared(path, bytes);
-        }
-        edits.len()
+    // Without the cache: pages the built-in theme has are written by `native` (the
+    // same bytes, tests/native_pages.rs), the big lists among them.
+    let pages = Pages::new(prepared, data, None);
+    let (files, docs) = if naming.is_empty() {
+        // A body edit: the article's page, through the page cache as the full path
+        // renders it.
+        let cached = Pages::new(prepared, data, Some(cache));
+        let files = edits.iter().map(|e| cached.article_page(e.i)).collect();
+        (files, pages.owned_search_docs())
     } else {
-        // Without the cache: pages the built-in theme has are written by `native`
-        // (the same bytes, tests/native_pages.rs), the big lists among them.
-        let pages = Pages::new(prepared, data, None);
-        let (files, docs) = rayon::join(
+        rayon::join(
             || pages.pages_naming(naming, kept),
             || pages.owned_search_docs(),
-        );
-        search_docs = Some(docs);
-        let files = files.ok()?;
-        let count = files.iter().filter(|(p, _)| p.ends_with(".html")).count();
-        for (path, bytes) in files {
-            output.insert_shared(path, bytes);
-        }
-        count
+        )
     };
+    let files = files.ok()?;
+    let count = files.iter().filter(|(p, _)| p.ends_with(".html")).count();
+    for (path, bytes) in files {
+        output.insert_shared(path, bytes);
+    }
     if edits.iter().any(|e| e.i < data.config.feed.limit) {
         output.insert("feed.xml", crate::publish::feed(data));
     }
-    let docs = search_docs.unwrap_or_else(|| Pages::new(prepared, data, None).owned_search_docs());
     // glossary.json lists the articles that mention each term, by title: 20 MB at
     // 10,000 articles, made with the search index rather than before the reload.
     // (Still pending since an earlier edit, it is made from this site.)
-    let glossary = (naming.iter().any(|(_, n)| !n.terms.is_empty())
+    let glossary = (naming.iter().any(|(_, n)| n.in_glossary())
         || !kept.files.contains_key(GLOSSARY_JSON))
-    .then(|| Pages::new(prepared, data, None).glossary_json_later());
+    .then(|| pages.glossary_json_later());
     if glossary.is_some() {
         output.files.remove(GLOSSARY_JSON);
     }
@@ -556,7 +550,7 @@ fn render_edits(
     output
         .files
         .retain(|path, _| !(path.starts_with(crate::search::DIR) && path.ends_with(".json")));
-    Some((output, pending, pages))
+    Some((output, pending, count))
 }
 
 impl Cache {

@@ -390,35 +390,27 @@ impl<'a> Pages<'a> {
 
     fn render_all(&self, output: Output) -> Result<Output, Diagnostics> {
         let data = self.data;
-        let mut jobs: Vec<PageJob<'_>> = Vec::new();
         let p = self;
-        let articles_first = data.bodies.is_some();
-        if articles_first {
-            for i in 0..data.content.articles.len() {
-                jobs.push(Box::new(move || p.article_page(i)));
-            }
-        }
-        // The pages that list everything come first (after the articles when these
-        // free their HTML): last, one of them would keep one core busy while the other
-        // has nothing left to do.
-        jobs.push(Box::new(move || p.glossary_page()));
-        jobs.push(Box::new(move || p.timeline_page(None)));
-        jobs.push(Box::new(move || p.index_page()));
+        // The pages that list everything come first: last, one of them would keep one
+        // core busy while the other has nothing left to do.
+        let mut lists: Vec<PageJob<'_>> = vec![
+            Box::new(move || p.glossary_page()),
+            Box::new(move || p.timeline_page(None)),
+            Box::new(move || p.index_page()),
+        ];
         for tag in &p.timeline_tags {
-            jobs.push(Box::new(move || p.timeline_page(Some(tag))));
+            lists.push(Box::new(move || p.timeline_page(Some(tag))));
         }
-        jobs.push(Box::new(move || p.tags_page()));
+        lists.push(Box::new(move || p.tags_page()));
         for tag in data.index.tags.values() {
-            jobs.push(Box::new(move || p.tag_page(tag)));
+            lists.push(Box::new(move || p.tag_page(tag)));
         }
-        jobs.push(Box::new(move || p.not_found_page()));
-        jobs.push(Box::new(move || p.search_page()));
-        if !articles_first {
-            for i in 0..data.content.articles.len() {
-                jobs.push(Box::new(move || p.article_page(i)));
-            }
-        }
-        crate::progress::stage("rendering", jobs.len());
+        lists.push(Box::new(move || p.not_found_page()));
+        lists.push(Box::new(move || p.search_page()));
+        let articles: Vec<PageJob<'_>> = (0..data.content.articles.len())
+            .map(|i| Box::new(move || p.article_page(i)) as PageJob<'_>)
+            .collect();
+        crate::progress::stage("rendering", lists.len() + articles.len());
         // Each page is stored (or written, when streaming) by the job that rendered it:
         // what is collected is its path and shared (or, streaming, no) bytes. The
         // site-wide files are made alongside, so no core idles while one serial step runs.
@@ -433,17 +425,17 @@ impl<'a> Pages<'a> {
                 })
                 .collect()
         };
-        // When the article pages free their HTML, the other pages and the search index
-        // (as big while it is made) wait for them, and for the memory to be returned.
-        let (results, site_files) = if articles_first {
-            let count = data.content.articles.len();
-            let mut results = render_pages(&jobs[..count]);
+        let (results, site_files) = if data.bodies.is_some() {
+            // The article pages free their HTML: the lists and the search index (as big
+            // while it is made) wait for them, and for the memory to be returned.
+            let mut results = render_pages(&articles);
             return_free_memory();
-            let (rest, files) =
-                rayon::join(|| render_pages(&jobs[count..]), || self.site_files(&output));
+            let (rest, files) = rayon::join(|| render_pages(&lists), || self.site_files(&output));
             results.extend(rest);
             (results, files)
         } else {
+            let mut jobs = lists;
+            jobs.extend(articles);
             rayon::join(|| render_pages(&jobs), || self.site_files(&output))
         };
         crate::progress::timings::mark("collect");
@@ -615,16 +607,21 @@ fn replace_each_once(
     Some(out)
 }
 
-/// What other pages show of one article besides lists of articles: the events
-/// that link to it (timeline pages) and the terms it mentions (the glossary).
+/// What other pages show of one article besides lists of articles: the events that
+/// link to it (timeline pages) and the terms it mentions (the glossary), each with its
+/// view as it was before the edit (an event's with its JSON-LD), for the pages that
+/// show it to be patched where they can be (`Pages::pages_naming`).
 #[derive(Debug, Default)]
 pub struct Naming {
-    pub events: Vec<usize>,
-    pub terms: Vec<usize>,
-    /// The views of those events (with their JSON-LD) and terms before the edit: the
-    /// pages that show them are patched where they can be (`Pages::pages_naming`).
-    before: Vec<(usize, EventView, String)>,
-    terms_before: Vec<(usize, TermView)>,
+    events: Vec<(usize, EventView, String)>,
+    terms: Vec<(usize, TermView)>,
+}
+
+impl Naming {
+    /// Whether the article mentions a glossary term (so the glossary names it).
+    pub fn in_glossary(&self) -> bool {
+        !self.terms.is_empty()
+    }
 }
 
 fn article_summary(
@@ -727,35 +724,23 @@ impl Prepared {
     /// of the events and terms that name it. Returns what other pages show it.
     pub fn refresh_article(&mut self, data: &SiteData<'_>, i: usize) -> Naming {
         self.summaries[i] = article_summary(data, &self.tag_links, &self.base, i);
-        let events = data.index.article_events[i].clone();
-        let mut before = Vec::with_capacity(events.len());
-        for &e in &events {
+        let mut events = Vec::with_capacity(data.index.article_events[i].len());
+        for &e in &data.index.article_events[i] {
             let view = self.event_view(data, e);
-            before.push((
-                e,
-                std::mem::replace(&mut self.events[e], view),
-                String::new(),
-            ));
+            let view = std::mem::replace(&mut self.events[e], view);
+            let ld = self.one_event_ld(data.config, e);
+            events.push((e, view, std::mem::replace(&mut self.event_ld[e], ld)));
         }
-        for (e, _, ld) in &mut before {
-            let new = self.one_event_ld(data.config, *e);
-            *ld = std::mem::replace(&mut self.event_ld[*e], new);
-        }
-        let mut terms: Vec<usize> = data.articles[i].mentions.iter().map(|m| m.term).collect();
-        terms.sort_unstable();
-        terms.dedup();
-        let mut terms_before = Vec::with_capacity(terms.len());
-        for &t in &terms {
+        let mut mentioned: Vec<usize> = data.articles[i].mentions.iter().map(|m| m.term).collect();
+        mentioned.sort_unstable();
+        mentioned.dedup();
+        let mut terms = Vec::with_capacity(mentioned.len());
+        for t in mentioned {
             let articles = self.mentioned(data, t);
-            terms_before.push((t, self.terms[t].clone()));
+            terms.push((t, self.terms[t].clone()));
             Arc::make_mut(&mut self.terms)[t].articles = articles;
         }
-        Naming {
-            events,
-            terms,
-            before,
-            terms_before,
-        }
+        Naming { events, terms }
     }
 
     fn event_url(&self, e: &Event) -> String {
@@ -1374,8 +1359,8 @@ impl Pages<'_> {
                     .flatten(),
             );
             tags.extend(d.content.articles[*i].tags.iter().map(|t| slugify(t)));
-            events.extend(naming.events.iter().copied());
-            glossary |= !naming.terms.is_empty();
+            events.extend(naming.events.iter().map(|(e, _, _)| *e));
+            glossary |= naming.in_glossary();
         }
         articles.extend(
             d.index
@@ -1389,10 +1374,10 @@ impl Pages<'_> {
         let mut terms_before: BTreeMap<usize, &TermView> = BTreeMap::new();
         let mut events_before: BTreeMap<usize, (&EventView, &str)> = BTreeMap::new();
         for (_, naming) in edited {
-            for (t, view) in &naming.terms_before {
+            for (t, view) in &naming.terms {
                 terms_before.entry(*t).or_insert(view);
             }
-            for (e, view, ld) in &naming.before {
+            for (e, view, ld) in &naming.events {
                 events_before.entry(*e).or_insert((view, ld));
             }
         }
