@@ -8,6 +8,7 @@ use std::fmt::{self, Write};
 use std::sync::OnceLock;
 
 use comrak::adapters::SyntaxHighlighterAdapter;
+use rustc_hash::FxHashMap;
 use syntect::highlighting::ThemeSet;
 use syntect::html::{css_for_theme_with_class_style, ClassStyle};
 use syntect::parsing::{
@@ -101,7 +102,7 @@ impl Highlighter {
 
 thread_local! {
     /// The CSS classes of each scope met so far.
-    static CLASSES: RefCell<HashMap<Scope, String>> = RefCell::new(HashMap::new());
+    static CLASSES: RefCell<FxHashMap<Scope, String>> = RefCell::new(FxHashMap::default());
 }
 
 /// `source.rust` → `source rust`, as `ClassStyle::Spaced` writes it.

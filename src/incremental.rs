@@ -396,7 +396,7 @@ impl SiteState {
         // unchanged, and so are the edited articles' own ids).
         for e in &edits {
             for f in &articles[e.i].fragments {
-                if !site::all_ids(&articles[f.article]).contains(f.fragment.as_str()) {
+                if !site::has_id(&articles[f.article], &f.fragment) {
                     return None;
                 }
             }

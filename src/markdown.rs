@@ -236,18 +236,24 @@ fn count_words(text: &str) -> usize {
 }
 
 /// `count_words` for ASCII: a word begins at each byte that is not a space and follows
-/// one (or the start), counted 64 bytes at a time as bit masks.
+/// one (or the start). Written as one comparison per pair of neighbouring bytes, which
+/// the compiler turns into vector instructions (a byte-at-a-time loop with a carried
+/// state was ~2.5% of a 10k build).
 fn count_ascii_words(bytes: &[u8]) -> usize {
-    // Whether the byte before the block is part of a word.
-    let mut carry = 0u64;
-    let mut words = 0;
-    for chunk in bytes.chunks(64) {
-        let mut word = 0u64;
-        for (i, &b) in chunk.iter().enumerate() {
-            word |= u64::from(!is_ascii_space(b)) << i;
-        }
-        words += (word & !(word << 1 | carry)).count_ones() as usize;
-        carry = word >> 63;
+    let Some(&first) = bytes.first() else {
+        return 0;
+    };
+    let mut words = usize::from(!is_ascii_space(first));
+    // Sums in u32 per chunk keep the vector lanes narrow without overflowing.
+    for chunk_start in (1..bytes.len()).step_by(1 << 20) {
+        let end = (chunk_start + (1 << 20)).min(bytes.len());
+        let before = &bytes[chunk_start - 1..end - 1];
+        let at = &bytes[chunk_start..end];
+        words += before
+            .iter()
+            .zip(at)
+            .map(|(&b, &a)| u32::from(is_ascii_space(b) & !is_ascii_space(a)))
+            .sum::<u32>() as usize;
     }
     words
 }
@@ -255,7 +261,7 @@ fn count_ascii_words(bytes: &[u8]) -> usize {
 /// Unicode White_Space within ASCII: tab, line feed, vertical tab, form feed, carriage
 /// return and space.
 const fn is_ascii_space(b: u8) -> bool {
-    b == b' ' || (b >= b'\t' && b <= b'\r')
+    (b == b' ') | (b.wrapping_sub(b'\t') < 5)
 }
 
 /// `count_words` for any text, a byte at a time for ASCII.
@@ -560,6 +566,8 @@ mod tests {
         // Past 64 bytes, words that cross from one block into the next.
         samples.extend(["word ".repeat(40), "x".repeat(130), " ab".repeat(50)]);
         samples.extend((60..70).map(|n| format!("{} tail", "y".repeat(n))));
+        // Across the 1 MiB chunks of the vector loop, a word on each side.
+        samples.extend((1_048_575..1_048_579).map(|n| format!("{}xy z", " ".repeat(n))));
         for s in &samples {
             assert_eq!(count_words(s), s.split_whitespace().count(), "{s:?}");
             if s.is_ascii() {

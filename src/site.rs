@@ -662,7 +662,6 @@ fn check_fragments(
     terms: &[SharedRender],
     diags: &mut Diagnostics,
 ) {
-    let ids: Vec<HashSet<&str>> = articles.iter().map(|r| all_ids(r)).collect();
     let origins = content
         .articles
         .iter()
@@ -670,16 +669,16 @@ fn check_fragments(
         .chain(content.terms.iter().map(|t| &t.origin));
     for (r, origin) in articles.iter().chain(terms).zip(origins) {
         for f in &r.fragments {
-            if !ids[f.article].contains(f.fragment.as_str()) {
+            let target = &articles[f.article];
+            if !has_id(target, &f.fragment) {
                 let d = Diagnostic::error(format!(
                     "broken link: the target page has no heading or anchor #{}",
                     f.fragment
                 ))
                 .in_file(&origin.file)
                 .at_span(&origin.text, f.span.clone());
-                let mut known: Vec<&str> = ids[f.article]
-                    .iter()
-                    .copied()
+                let mut known: Vec<&str> = all_ids(target)
+                    .into_iter()
                     .filter(|i| !i.starts_with("m-"))
                     .collect();
                 known.sort();
@@ -687,6 +686,12 @@ fn check_fragments(
             }
         }
     }
+}
+
+/// Whether a link can point at `id` in a rendered article. A scan, not a set: an article
+/// has a few dozen ids, and most are never linked to.
+pub fn has_id(r: &Rendered, id: &str) -> bool {
+    r.ids.iter().any(|i| i == id) || r.mentions.iter().any(|m| m.anchor.as_deref() == Some(id))
 }
 
 /// Every id a link can point at in a rendered article: headings and linked mentions.
@@ -707,7 +712,7 @@ fn check_event_anchors(
     for e in events {
         for r in &e.refs {
             let Some(anchor) = &r.anchor else { continue };
-            if !all_ids(&articles[r.article]).contains(anchor.as_str()) {
+            if !has_id(&articles[r.article], anchor) {
                 let a = &content.articles[r.article];
                 let d: Diagnostic = e.origin.error_at(
                     &format!("\"{anchor}\""),
