@@ -10,7 +10,8 @@
 //!
 //! The site is copied (or generated) into a temp folder, so the sources are never
 //! touched. Options: `--runs N` (default 15); `--edit title` changes the article's
-//! title instead of appending to its body. Prints min / median / max.
+//! title instead of appending to its body, `--edit updated` its "last updated" date
+//! (front matter `updated`). Prints min / median / max.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -46,15 +47,24 @@ fn main() {
     let mut events = connect(&server.addr, &server.base);
     wait_for(&mut events, "hello");
     let mut samples = Vec::with_capacity(runs);
-    let edit_title = value("--edit").as_deref() == Some("title");
+    let edit = value("--edit");
     for run in 0..runs {
-        let text = if edit_title {
+        let text = match edit.as_deref() {
             // A new title shows on other pages (lists, related articles, the
-            // glossary): the full rebuild path, with its caches.
-            let at = original.find("title = \"").expect("a TOML title") + "title = \"".len();
-            format!("{}Edit {run} {}", &original[..at], &original[at..])
-        } else {
-            format!("{original}\n\nEdit number {run} of the latency benchmark.\n")
+            // glossary): the front matter fast path, or the full path with its caches
+            // if the article moves in the order.
+            Some("title") => {
+                let at = original.find("title = \"").expect("a TOML title") + "title = \"".len();
+                format!("{}Edit {run} {}", &original[..at], &original[at..])
+            }
+            // A new "last updated" date: its page, the cards that show it, the feed
+            // and the sitemap.
+            Some("updated") => {
+                let at = original.find("\ndate = ").expect("a TOML date") + 1;
+                let updated = format!("updated = 2026-01-{:02}\n", 1 + run % 28);
+                format!("{}{updated}{}", &original[..at], &original[at..])
+            }
+            _ => format!("{original}\n\nEdit number {run} of the latency benchmark.\n"),
         };
         let started = Instant::now();
         fs::write(&article, text).expect("write the article");

@@ -15,8 +15,8 @@
 //! Two kinds of save skip even that, applied to the kept site (`site::World`) by
 //! `SiteState::apply_kept_edits`: an edit to an article's body that other pages
 //! would show the same (one page), and an edit to what pages show of an article —
-//! its title, summary, author or credit — that keeps its place (the pages that name
-//! it, the glossary and timeline patched entry by entry).
+//! its title, summary, author, credit or dates — that keeps its place (the pages
+//! that name it, the glossary and timeline patched entry by entry).
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -328,7 +328,7 @@ impl SiteState {
     /// The fast path: every dirty file is a known article whose new text either keeps
     /// its front matter and renders so that other pages show it the same (a body
     /// edit), or changes only what pages show of it (`Article::with_new_display_fields`:
-    /// a title, summary, author or credit edit) and keeps its place in the article
+    /// a title, summary, author, credit or date edit) and keeps its place in the article
     /// order. A body edit re-renders one page; a front matter edit also the pages that
     /// name the article (`Pages::pages_naming`). Nothing is changed unless all of them
     /// qualify and render without a problem.
@@ -372,6 +372,7 @@ impl SiteState {
                 }
                 None => (old.with_new_display_fields(text)?, true),
             };
+            let redated = article.date != old.date || article.updated != old.updated;
             let rendered = world.env.render_article(&article, i, &world.config);
             if !rendered.errors.is_empty()
                 || !shows_others_the_same(&world.linked.articles[i], &rendered)
@@ -383,6 +384,7 @@ impl SiteState {
                 article,
                 rendered,
                 front_matter,
+                redated,
             });
         }
         if !keeps_the_order(&world.content.articles, &edits) {
@@ -477,6 +479,8 @@ struct Edit {
     rendered: Rendered,
     /// Its front matter changed (what pages show of it), not only its body.
     front_matter: bool,
+    /// Its date or updated date changed: the sitemap's and the feed's dates may too.
+    redated: bool,
 }
 
 /// Whether the articles whose front matter was edited keep their places in the
@@ -533,8 +537,13 @@ fn render_edits(
     for (path, bytes) in files {
         output.insert_shared(path, bytes);
     }
-    if edits.iter().any(|e| e.i < data.config.feed.limit) {
+    let redated = edits.iter().any(|e| e.redated);
+    // The feed's own date is the newest date of any article, listed or not.
+    if redated || edits.iter().any(|e| e.i < data.config.feed.limit) {
         output.insert("feed.xml", crate::publish::feed(data));
+    }
+    if redated {
+        output.insert("sitemap.xml", crate::publish::sitemap(&output, data));
     }
     // glossary.json lists the articles that mention each term, by title: 20 MB at
     // 10,000 articles, made with the search index rather than before the reload.

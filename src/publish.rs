@@ -183,7 +183,7 @@ fn absolute_link(url: &str, page_url: &str, origin: &str) -> String {
     }
 }
 
-fn sitemap(output: &Output, data: &SiteData<'_>) -> String {
+pub fn sitemap(output: &Output, data: &SiteData<'_>) -> String {
     let c = data.config;
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     let lastmod: std::collections::HashMap<String, String> = data

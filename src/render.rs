@@ -720,7 +720,7 @@ impl Prepared {
     }
 
     /// After article `i` changed only what pages show of it (title, summary, author,
-    /// source credit; `Article::with_new_display_fields`): its summary, and the views
+    /// source credit, dates; `Article::with_new_display_fields`): its summary, and the views
     /// of the events and terms that name it. Returns what other pages show it.
     pub fn refresh_article(&mut self, data: &SiteData<'_>, i: usize) -> Naming {
         self.summaries[i] = article_summary(data, &self.tag_links, &self.base, i);

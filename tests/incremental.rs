@@ -84,7 +84,40 @@ fn article(site: &TestSite, i: usize, rng: &mut Rng, version: usize) {
 /// One random edit of the kinds an editor makes: what it did, and the file it touched
 /// (root-relative), as the watcher would name it.
 fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> (String, String) {
-    match rng.below(17) {
+    match rng.below(20) {
+        17..=19 => {
+            // A new date, or a first `updated` date: a day later within its month
+            // keeps the article's place (each article has a month of its own), a new
+            // month may move it.
+            let i = rng.below(4);
+            let file = format!("content/articles/a{i}.md");
+            let Ok(text) = std::fs::read_to_string(site.path(&file)) else {
+                return (format!("redate missing a{i}.md"), file);
+            };
+            // Without the `updated` line of an earlier edit, if any.
+            let text = match text.find("\nupdated = ") {
+                Some(at) => {
+                    let end = at + 1 + text[at + 1..].find('\n').unwrap();
+                    format!("{}{}", &text[..at], &text[end..])
+                }
+                None => text,
+            };
+            let start = text.find("\ndate = 2025-").unwrap() + 1;
+            let end = start + text[start..].find('\n').unwrap();
+            let month = &text[start + "date = 2025-".len()..][..2];
+            let day = 10 + rng.below(19);
+            let line = match rng.below(4) {
+                0 => format!("date = 2025-0{}-{day}", 1 + rng.below(9)),
+                1 => format!("date = 2025-{month}-{day}\nupdated = 2025-12-{day}"),
+                _ => format!("date = 2025-{month}-{day}"),
+            };
+            std::fs::write(
+                site.path(&file),
+                format!("{}{line}{}", &text[..start], &text[end..]),
+            )
+            .unwrap();
+            (format!("redate a{i}.md"), file)
+        }
         14..=16 => {
             // Only what other pages show of it: the title, sometimes with a summary.
             let i = rng.below(4);
@@ -200,6 +233,7 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
     let mut compared = 0;
     let mut body_edits = 0;
     let mut front_matter_edits = 0;
+    let mut redates = 0;
     for seed in 0..4u64 {
         let site = seed_site();
         let mut state = SiteState::new(site.root().to_path_buf(), site.options());
@@ -224,6 +258,9 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
                     compared += 1;
                     body_edits += usize::from(inc.work.body_edit);
                     front_matter_edits += usize::from(inc.work.front_matter_edit);
+                    redates += usize::from(
+                        inc.work.front_matter_edit && history.last().unwrap().starts_with("redate"),
+                    );
                 }
                 (Err(a), Err(b)) => {
                     assert_eq!(a.render(), b.render(), "seed {seed}, after {history:?}")
@@ -247,6 +284,7 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
         front_matter_edits >= 5,
         "only {front_matter_edits} front matter edits took the fast path"
     );
+    assert!(redates >= 3, "only {redates} date edits took the fast path");
 }
 
 #[test]
@@ -366,4 +404,74 @@ fn a_new_title_shows_on_every_page_that_names_the_article() {
     // Only the pages that name it were rendered: not e0's, e5's or the tag pages
     // of other tags.
     assert!(edited.work.pages < 12, "{}", edited.work);
+}
+
+/// A date edit that keeps the article's place takes the front matter fast path, and
+/// what it changes beyond the pages that name the article is written too: the
+/// sitemap's `lastmod`, and the feed's own `updated` date, even for an article too old
+/// for the feed to list.
+#[test]
+fn a_new_date_reaches_the_sitemap_and_the_feed_beyond_its_entries() {
+    let site = TestSite::new();
+    site.config(
+        "title = \"Test Site\"\nbase_url = \"https://example.org/\"\n\n[feed]\nlimit = 1\n",
+    );
+    for i in 0..3 {
+        site.article(
+            &format!("d{i}.md"),
+            &format!("title = \"Dated {i}\"\ndate = 2025-0{}-10", i + 1),
+            "Plain words.\n",
+        );
+    }
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    state.rebuild().unwrap();
+    // d0 is the oldest, third in the order: the feed lists only d2.
+    let file = "content/articles/d0.md";
+    let text = std::fs::read_to_string(site.path(file)).unwrap();
+    std::fs::write(
+        site.path(file),
+        text.replace(
+            "date = 2025-01-10",
+            "date = 2025-01-12\nupdated = 2025-05-01",
+        ),
+    )
+    .unwrap();
+    let edited = state
+        .rebuild_changed(Some(&[file.to_string()]))
+        .unwrap()
+        .complete();
+    assert!(edited.work.front_matter_edit, "{}", edited.work);
+    let full = site.build();
+    assert!(full.output.changed_paths(&edited.built.output).is_empty());
+
+    let xml =
+        |path: &str| String::from_utf8(edited.built.output.get(path).unwrap().to_vec()).unwrap();
+    let feed = xml("feed.xml");
+    let feed = roxmltree::Document::parse(&feed).unwrap();
+    let feed_updated = feed
+        .root_element()
+        .children()
+        .find(|n| n.has_tag_name("updated"))
+        .and_then(|n| n.text())
+        .unwrap();
+    assert_eq!(feed_updated, "2025-05-01T00:00:00Z");
+    let sitemap = xml("sitemap.xml");
+    let sitemap = roxmltree::Document::parse(&sitemap).unwrap();
+    let lastmod = sitemap
+        .descendants()
+        .filter(|n| n.has_tag_name("url"))
+        .find(|u| {
+            u.descendants()
+                .any(|n| n.has_tag_name("loc") && n.text().unwrap_or("").ends_with("/articles/d0/"))
+        })
+        .and_then(|u| u.descendants().find(|n| n.has_tag_name("lastmod")))
+        .and_then(|n| n.text())
+        .unwrap();
+    assert_eq!(lastmod, "2025-05-01");
+    // The article's own page shows both dates.
+    let page = scraper::Html::parse_document(
+        std::str::from_utf8(edited.built.output.get("articles/d0/index.html").unwrap()).unwrap(),
+    );
+    assert!(attrs(&page, "time", "datetime").contains(&"2025-01-12".to_string()));
+    assert!(attrs(&page, "time", "datetime").contains(&"2025-05-01".to_string()));
 }
