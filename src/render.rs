@@ -200,6 +200,24 @@ pub struct TermView {
     pub events: Vec<EventLink>,
 }
 
+impl TermView {
+    /// This view listing `articles` instead.
+    fn with_articles(&self, articles: Vec<Mentioned>) -> TermView {
+        TermView {
+            name: self.name.clone(),
+            slug: self.slug.clone(),
+            url: self.url.clone(),
+            letter: self.letter.clone(),
+            expansion: self.expansion.clone(),
+            aliases: self.aliases.clone(),
+            definition: self.definition.clone(),
+            tip: self.tip.clone(),
+            articles,
+            events: self.events.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct EventView {
     pub id: String,
@@ -281,7 +299,9 @@ pub struct Prepared {
     build_date: DateView,
     summaries: Vec<ArticleSummary>,
     /// Shared with a pending glossary.json (`Pages::glossary_json_later`).
-    terms: Arc<Vec<TermView>>,
+    /// Each term on its own: an edit replaces the views of the terms its article
+    /// mentions, while the glossary.json still pending shares the rest.
+    terms: Arc<Vec<Arc<TermView>>>,
     /// Per term: its definition as plain text, for search.
     term_texts: Vec<String>,
     events: Vec<EventView>,
@@ -490,7 +510,7 @@ impl Pages<'_> {
 /// Serialised from borrowing structs, not a `json!` tree: at 10,000 articles the
 /// tree (100,000 mentions) was ~200 MB at the build's peak. Fields are declared in
 /// alphabetical order, the order `json!` objects had.
-fn glossary_json(c: &SiteConfig, terms: &[TermView]) -> Vec<u8> {
+fn glossary_json(c: &SiteConfig, terms: &[Arc<TermView>]) -> Vec<u8> {
     #[derive(Serialize)]
     struct File<'a> {
         site: &'a str,
@@ -614,7 +634,7 @@ fn replace_each_once(
 #[derive(Debug, Default)]
 pub struct Naming {
     events: Vec<(usize, EventView, String)>,
-    terms: Vec<(usize, TermView)>,
+    terms: Vec<(usize, Arc<TermView>)>,
 }
 
 impl Naming {
@@ -710,7 +730,7 @@ impl Prepared {
             .collect();
         links.sort_by(|a, b| a.name.cmp(&b.name));
         prepared.timeline_tag_links = links;
-        prepared.terms = Arc::new(prepared.term_views(data));
+        prepared.terms = Arc::new(prepared.term_views(data).into_iter().map(Arc::new).collect());
         prepared.event_ld = prepared.event_ld(data.config);
         prepared.native_chrome = data.theme.is_built_in("base.html").then(|| {
             let pages = Pages::new(&prepared, data, None);
@@ -737,8 +757,10 @@ impl Prepared {
         let mut terms = Vec::with_capacity(mentioned.len());
         for t in mentioned {
             let articles = self.mentioned(data, t);
-            terms.push((t, self.terms[t].clone()));
-            Arc::make_mut(&mut self.terms)[t].articles = articles;
+            let all = Arc::make_mut(&mut self.terms);
+            let new = Arc::new(all[t].with_articles(articles));
+            let old = std::mem::replace(&mut all[t], new);
+            terms.push((t, old));
         }
         Naming { events, terms }
     }

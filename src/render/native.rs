@@ -475,7 +475,7 @@ pub(super) fn glossary_page(
     chrome: &Chrome,
     site: &SiteView<'_>,
     page: &PageView,
-    terms: &[TermView],
+    terms: &[std::sync::Arc<TermView>],
     letters: &[String],
 ) -> String {
     let capacity = terms
