@@ -537,6 +537,7 @@ fn render_edits(
     for (path, bytes) in files {
         output.insert_shared(path, bytes);
     }
+    crate::progress::timings::mark("edit: files");
     let redated = edits.iter().any(|e| e.redated);
     // The feed's own date is the newest date of any article, listed or not.
     if redated || edits.iter().any(|e| e.i < data.config.feed.limit) {

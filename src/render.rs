@@ -730,7 +730,13 @@ impl Prepared {
             .collect();
         links.sort_by(|a, b| a.name.cmp(&b.name));
         prepared.timeline_tag_links = links;
-        prepared.terms = Arc::new(prepared.term_views(data).into_iter().map(Arc::new).collect());
+        prepared.terms = Arc::new(
+            prepared
+                .term_views(data)
+                .into_iter()
+                .map(Arc::new)
+                .collect(),
+        );
         prepared.event_ld = prepared.event_ld(data.config);
         prepared.native_chrome = data.theme.is_built_in("base.html").then(|| {
             let pages = Pages::new(&prepared, data, None);
