@@ -544,7 +544,12 @@ fn render_edits(
         output.insert("feed.xml", crate::publish::feed(data));
     }
     if redated {
-        output.insert("sitemap.xml", crate::publish::sitemap(&output, data));
+        let redated: Vec<usize> = edits.iter().filter(|e| e.redated).map(|e| e.i).collect();
+        let sitemap = std::str::from_utf8(output.get("sitemap.xml").unwrap_or_default())
+            .ok()
+            .and_then(|kept| crate::publish::sitemap_with_new_dates(kept, data, &redated))
+            .unwrap_or_else(|| crate::publish::sitemap(&output, data));
+        output.insert("sitemap.xml", sitemap);
     }
     // glossary.json lists the articles that mention each term, by title: 20 MB at
     // 10,000 articles, made with the search index rather than before the reload.

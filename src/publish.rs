@@ -217,6 +217,27 @@ pub fn sitemap(output: &Output, data: &SiteData<'_>) -> String {
     xml
 }
 
+/// The kept sitemap with the `lastmod` of each of `articles` (indices) as `data` dates
+/// them now: what a date edit changes in it, the pages and their URLs staying the same.
+/// None if an article's entry is not where `sitemap` writes it.
+pub fn sitemap_with_new_dates(
+    kept: &str,
+    data: &SiteData<'_>,
+    articles: &[usize],
+) -> Option<String> {
+    let mut xml = kept.to_string();
+    for &i in articles {
+        let a = &data.content.articles[i];
+        let mut entry = String::from("  <url><loc>");
+        push_url_for_xml(&mut entry, &data.config.absolute_url(&a.path()));
+        entry.push_str("</loc><lastmod>");
+        let date_at = xml.find(&entry)? + entry.len();
+        let date_end = date_at + xml[date_at..].find("</lastmod>")?;
+        xml.replace_range(date_at..date_end, &a.updated.unwrap_or(a.date).iso());
+    }
+    Some(xml)
+}
+
 /// `escape(&uri_escape(url))`, appended to `out`: both work a character at a time, so
 /// a URL's parts can be escaped one after the other.
 fn push_url_for_xml(out: &mut String, url: &str) {
