@@ -81,6 +81,16 @@ fn article(site: &TestSite, i: usize, rng: &mut Rng, version: usize) {
     );
 }
 
+/// Writes `file` as `text` with the line that begins at `start` replaced by `line`.
+fn replace_line(site: &TestSite, file: &str, text: &str, start: usize, line: &str) {
+    let end = start + text[start..].find('\n').unwrap();
+    std::fs::write(
+        site.path(file),
+        format!("{}{line}{}", &text[..start], &text[end..]),
+    )
+    .unwrap();
+}
+
 /// One random edit of the kinds an editor makes: what it did, and the file it touched
 /// (root-relative), as the watcher would name it.
 fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> (String, String) {
@@ -103,7 +113,6 @@ fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> (String, String) {
                 None => text,
             };
             let start = text.find("\ndate = 2025-").unwrap() + 1;
-            let end = start + text[start..].find('\n').unwrap();
             let month = &text[start + "date = 2025-".len()..][..2];
             let day = 10 + rng.below(19);
             let line = match rng.below(4) {
@@ -111,11 +120,7 @@ fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> (String, String) {
                 1 => format!("date = 2025-{month}-{day}\nupdated = 2025-12-{day}"),
                 _ => format!("date = 2025-{month}-{day}"),
             };
-            std::fs::write(
-                site.path(&file),
-                format!("{}{line}{}", &text[..start], &text[end..]),
-            )
-            .unwrap();
+            replace_line(site, &file, &text, start, &line);
             (format!("redate a{i}.md"), file)
         }
         14..=16 => {
@@ -126,17 +131,12 @@ fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> (String, String) {
                 return (format!("retitle missing a{i}.md"), file);
             };
             let start = text.find("title = \"").unwrap();
-            let end = start + text[start..].find('\n').unwrap();
             let title = match rng.below(3) {
                 0 => format!("title = \"Article {i} retitled {step}\"\nsummary = \"Edit {step}\""),
                 1 => format!("title = \"Zz {i} <b>{step}</b>\""),
                 _ => format!("title = \"Article {i} retitled {step}\""),
             };
-            std::fs::write(
-                site.path(&file),
-                format!("{}{title}{}", &text[..start], &text[end..]),
-            )
-            .unwrap();
+            replace_line(site, &file, &text, start, &title);
             (format!("retitle a{i}.md"), file)
         }
         10..=13 => {
