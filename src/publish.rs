@@ -192,16 +192,12 @@ pub fn sitemap(output: &Output, data: &SiteData<'_>) -> String {
         .iter()
         .map(|a| (a.slug.as_str(), a.updated.unwrap_or(a.date)))
         .collect();
-    let mut site = String::new();
-    push_url_for_xml(&mut site, &data.config.absolute_url(""));
+    let site = sitemap_site_url(data);
     let mut xml = String::with_capacity(output.files.len() * (site.len() + 60));
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     for path in output.files.keys().filter(|p| p.ends_with("index.html")) {
         let page = path.trim_end_matches("index.html");
-        xml.push_str("  <url><loc>");
-        xml.push_str(&site);
-        push_url_for_xml(&mut xml, page.trim_start_matches('/'));
-        xml.push_str("</loc>");
+        push_sitemap_loc(&mut xml, &site, page);
         let article = page
             .strip_prefix("articles/")
             .and_then(|p| p.strip_suffix('/'))
@@ -226,16 +222,32 @@ pub fn sitemap_with_new_dates(
     articles: &[usize],
 ) -> Option<String> {
     let mut xml = kept.to_string();
+    let site = sitemap_site_url(data);
     for &i in articles {
         let a = &data.content.articles[i];
-        let mut entry = String::from("  <url><loc>");
-        push_url_for_xml(&mut entry, &data.config.absolute_url(&a.path()));
-        entry.push_str("</loc><lastmod>");
+        let mut entry = String::new();
+        push_sitemap_loc(&mut entry, &site, &a.path());
+        entry.push_str("<lastmod>");
         let date_at = xml.find(&entry)? + entry.len();
         let date_end = date_at + xml[date_at..].find("</lastmod>")?;
         xml.replace_range(date_at..date_end, &a.updated.unwrap_or(a.date).iso());
     }
     Some(xml)
+}
+
+/// The site's URL as the sitemap writes it, each page's path to be appended.
+fn sitemap_site_url(data: &SiteData<'_>) -> String {
+    let mut site = String::new();
+    push_url_for_xml(&mut site, &data.config.absolute_url(""));
+    site
+}
+
+/// A sitemap entry up to its `lastmod`: `  <url><loc>…</loc>` for `page` (a site path).
+fn push_sitemap_loc(xml: &mut String, site: &str, page: &str) {
+    xml.push_str("  <url><loc>");
+    xml.push_str(site);
+    push_url_for_xml(xml, page.trim_start_matches('/'));
+    xml.push_str("</loc>");
 }
 
 /// `escape(&uri_escape(url))`, appended to `out`: both work a character at a time, so

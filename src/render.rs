@@ -92,11 +92,15 @@ pub struct ArticleSummary {
 }
 
 impl ArticleSummary {
-    /// The article's URL, to a heading of it if `anchor` names one.
-    fn url_to(&self, anchor: Option<&str>) -> String {
-        match anchor {
+    /// A link to the article, to a heading of it if `anchor` names one.
+    fn link_to(&self, anchor: Option<&str>) -> Link {
+        let url = match anchor {
             Some(a) => format!("{}#{a}", self.url),
             None => self.url.clone(),
+        };
+        Link {
+            title: self.title.clone(),
+            url,
         }
     }
 }
@@ -802,13 +806,7 @@ impl Prepared {
             articles: e
                 .refs
                 .iter()
-                .map(|r| {
-                    let s = &self.summaries[r.article];
-                    Link {
-                        title: s.title.clone(),
-                        url: s.url_to(r.anchor.as_deref()),
-                    }
-                })
+                .map(|r| self.summaries[r.article].link_to(r.anchor.as_deref()))
                 .collect(),
             upcoming: e.date.is_after(d.today),
         }
@@ -888,10 +886,10 @@ impl Prepared {
         d.index.backlinks[t]
             .iter()
             .map(|b| {
-                let s = &self.summaries[b.article];
+                let Link { title, url } = self.summaries[b.article].link_to(b.anchor.as_deref());
                 Mentioned {
-                    title: s.title.clone(),
-                    url: s.url_to(b.anchor.as_deref()),
+                    title,
+                    url,
                     count: b.count,
                 }
             })
