@@ -456,7 +456,7 @@ impl SiteState {
         }
         world.output = output;
         world.pending_search = Some(Arc::new(pending));
-        crate::progress::timings::mark("edit: done");
+        crate::progress::timings::stop();
         Some(work)
     }
 

@@ -60,7 +60,7 @@ pub fn tick() {
 
 /// Clears the bar before the one-line summary is printed.
 pub fn finish() {
-    timings::mark("end");
+    timings::stop();
     if let Some(p) = PROGRESS.get() {
         p.bar.finish_and_clear();
     }
@@ -101,12 +101,23 @@ pub mod timings {
 
     /// Ends the running stage (printing its time) and starts `name`.
     pub fn mark(name: &'static str) {
+        end_with(Some(name));
+    }
+
+    /// Ends the running stage without starting another: what follows (the dev server
+    /// waiting for the next save) is not a stage, and must not be timed as the last one.
+    pub fn stop() {
+        end_with(None);
+    }
+
+    fn end_with(next: Option<&'static str>) {
         if !enabled() {
             return;
         }
         let (now, cpu) = (Instant::now(), cpu_seconds());
         let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((prev, since, cpu_since)) = last.replace((name, now, cpu)) {
+        let running = std::mem::replace(&mut *last, next.map(|name| (name, now, cpu)));
+        if let Some((prev, since, cpu_since)) = running {
             // CPU time over wall time shows how much of the machine a stage keeps busy.
             eprintln!(
                 "kiji timing: {prev:<12} {:>8.1} ms  cpu {:>8.1} ms   rss {:>5} MiB, peak {:>5} MiB",

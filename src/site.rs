@@ -207,6 +207,7 @@ fn build_with(
     } else {
         free_in_background((theme, content, events, linked, env, index, prepared));
     }
+    crate::progress::timings::stop();
     Ok(built)
 }
 

@@ -627,3 +627,45 @@ fn a_layouts_folder_created_while_serving_is_watched() {
     events.expect("reload");
     assert_eq!(texts(&server.get("/nope/").html(), "h1"), ["Still nothing"]);
 }
+
+/// `KIJI_TIMINGS=1` times a rebuild's stages, not the wait for the next save: the last
+/// stage of a build (or of a fast-path edit) ends with it, so no stage line takes in
+/// the seconds the server sat idle.
+#[test]
+fn timings_leave_out_the_wait_between_saves() {
+    let idle = Duration::from_millis(2500);
+    let site = blog();
+    let mut server = Server::start_with_env(site.root(), &["--watch"], &[("KIJI_TIMINGS", "1")]);
+    let mut events = server.events();
+    // Idle after the first build, then after a fast-path edit; the sleeps are the
+    // waits being measured.
+    for body in ["Idle first.\n", "Idle again.\n", "Last edit.\n"] {
+        std::thread::sleep(idle);
+        site.simple("b.md", "Beta", body);
+        events.expect("reload");
+        server.wait_line(|l| l.contains("content/articles/b.md changed"));
+    }
+    let stderr = server.stop_and_read_stderr();
+    let stages: Vec<(String, f64)> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("kiji timing: "))
+        .map(|l| {
+            let (name, rest) = l.split_at(l.find(|c: char| c.is_ascii_digit()).unwrap());
+            let ms: f64 = rest.split_whitespace().next().unwrap().parse().unwrap();
+            (name.trim().to_string(), ms)
+        })
+        .collect();
+    assert!(
+        stages.iter().any(|(n, _)| n == "publish")
+            && stages.iter().any(|(n, _)| n.starts_with("edit:")),
+        "{stderr}"
+    );
+    for (name, ms) in &stages {
+        if name == "publish" || name.starts_with("edit:") {
+            assert!(
+                *ms < idle.as_secs_f64() * 1e3 * 0.8,
+                "{name} took {ms} ms:\n{stderr}"
+            );
+        }
+    }
+}

@@ -34,6 +34,13 @@ impl Server {
         Server::spawn(command, args)
     }
 
+    /// `start` with extra environment variables for kiji.
+    pub fn start_with_env(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kiji"));
+        command.arg("--root").arg(root).envs(env.iter().copied());
+        Server::spawn(command, args)
+    }
+
     /// `kiji serve --port 0 <args>` run inside the site folder, as the README says,
     /// with the default root `.`.
     pub fn start_inside(root: &Path, args: &[&str]) -> Server {
