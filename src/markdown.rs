@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::config::{LinkMode, MarkdownConfig};
 use crate::diag::{line_start, Diagnostic};
 use crate::glossary::{Glossary, Linker, Mention};
+use crate::search::BodyWords;
 
 /// Builds comrak's options once per build.
 pub fn options(config: &MarkdownConfig) -> Options<'static> {
@@ -64,6 +65,9 @@ pub struct Doc<'d> {
     pub id_prefix: &'d str,
     /// Article index of this document, for `#fragment`-only links.
     pub article: Option<usize>,
+    /// Whether the search index takes the document's words: articles' (a glossary
+    /// term is indexed from its definition as shown, events not at all).
+    pub searchable: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -92,7 +96,8 @@ pub struct Rendered {
     pub fragments: Vec<FragmentRef>,
     pub errors: Vec<Diagnostic>,
     pub words: usize,
-    pub text: String,
+    /// The body's words, for the search index.
+    pub search: BodyWords,
 }
 
 pub struct Renderer<'o> {
@@ -112,8 +117,12 @@ impl Renderer<'_> {
         out.ids = ids;
         rewrite_links(root, doc, links, &mut out);
         // Before glossary linking: linked mentions become raw HTML, which has no text nodes.
-        out.text = plain_text(root, body.len());
-        out.words = count_words(&out.text);
+        let text = plain_text(root, body.len());
+        out.words = count_words(&text);
+        if doc.searchable {
+            out.search = BodyWords::of(&text);
+        }
+        drop(text);
         let mut linker = Linker::new(self.glossary, doc.link_mode)
             .excluding(doc.exclude_term)
             .with_id_prefix(doc.id_prefix);
@@ -139,7 +148,6 @@ impl Renderer<'_> {
         // Kept until every page is rendered: at 10,000 articles the unused capacity of
         // these buffers was ~100 MB of the build's peak.
         html.shrink_to_fit();
-        out.text.shrink_to_fit();
         out.html = html;
         out
     }
@@ -171,6 +179,7 @@ pub fn render_standalone(
         exclude_term: None,
         id_prefix: "m-",
         article: None,
+        searchable: true,
     };
     let targets = HashMap::new();
     let links = SiteLinks {
@@ -499,8 +508,9 @@ mod tests {
         let glossary = Glossary::new(Vec::new());
         let body = "| Year | Item |\n|---|---|\n| 2009 | Radar |\n\n- one\n- two\n";
         let r = render_standalone(&glossary, body, &MarkdownConfig::default(), LinkMode::First);
-        let words: Vec<&str> = r.text.split_whitespace().collect();
-        assert_eq!(words, ["Year", "Item", "2009", "Radar", "one", "two"]);
+        let mut words = Vec::new();
+        r.search.each(|w, _| words.push(w.to_string()));
+        assert_eq!(words, ["year", "item", "2009", "radar", "one", "two"]);
         assert_eq!(r.words, 6);
     }
 

@@ -306,8 +306,8 @@ pub struct Prepared {
     /// Each term on its own: an edit replaces the views of the terms its article
     /// mentions, while the glossary.json still pending shares the rest.
     terms: Arc<Vec<Arc<TermView>>>,
-    /// Per term: its definition as plain text, for search.
-    term_texts: Vec<String>,
+    /// Per term: the words of its definition, for search.
+    term_words: Vec<crate::search::BodyWords>,
     events: Vec<EventView>,
     tag_links: HashMap<String, TagLink>,
     timeline_tags: Vec<TimelineTag>,
@@ -335,12 +335,12 @@ pub struct OwnedSearchDoc {
     url: String,
     summary: String,
     keywords: Vec<String>,
-    text: SearchText,
+    body: SearchBody,
 }
 
-enum SearchText {
+enum SearchBody {
     Article(SharedRender),
-    Plain(String),
+    Term(crate::search::BodyWords),
 }
 
 impl OwnedSearchDoc {
@@ -351,9 +351,9 @@ impl OwnedSearchDoc {
             url: &self.url,
             summary: &self.summary,
             keywords: self.keywords.iter().map(String::as_str).collect(),
-            text: match &self.text {
-                SearchText::Article(r) => &r.text,
-                SearchText::Plain(t) => t,
+            body: match &self.body {
+                SearchBody::Article(r) => &r.search,
+                SearchBody::Term(words) => words,
             },
         }
     }
@@ -713,10 +713,10 @@ impl Prepared {
             base,
             summaries,
             terms: Arc::default(),
-            term_texts: data
+            term_words: data
                 .term_html
                 .par_iter()
-                .map(|h| crate::html::strip_tags(h))
+                .map(|h| crate::search::BodyWords::of(&crate::html::strip_tags(h)))
                 .collect(),
             events: Vec::new(),
             tag_links,
@@ -1312,11 +1312,11 @@ impl Pages<'_> {
                 url: d.url.to_string(),
                 summary: d.summary.to_string(),
                 keywords: d.keywords.iter().map(|k| k.to_string()).collect(),
-                text: match self.data.articles.get(i) {
+                body: match self.data.articles.get(i) {
                     Some(r) if d.kind == crate::search::Kind::Article => {
-                        SearchText::Article(r.clone())
+                        SearchBody::Article(r.clone())
                     }
-                    _ => SearchText::Plain(d.text.to_string()),
+                    _ => SearchBody::Term(d.body.clone()),
                 },
             })
             .collect()
@@ -1335,13 +1335,13 @@ impl Pages<'_> {
                 .iter()
                 .map(String::as_str)
                 .collect(),
-            text: &d.articles[i].text,
+            body: &d.articles[i].search,
         });
         let terms = self
             .terms
             .iter()
-            .zip(&self.term_texts)
-            .map(|(t, text)| SearchDoc {
+            .zip(&self.term_words)
+            .map(|(t, body)| SearchDoc {
                 kind: Kind::Term,
                 title: &t.name,
                 url: &t.url,
@@ -1352,7 +1352,7 @@ impl Pages<'_> {
                     .map(String::as_str)
                     .chain(t.expansion.as_deref())
                     .collect(),
-                text,
+                body,
             });
         articles.chain(terms).collect()
     }

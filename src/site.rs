@@ -359,6 +359,7 @@ impl LinkEnv {
             exclude_term: None,
             id_prefix: "m-",
             article: Some(i),
+            searchable: true,
         };
         self.renderer().render(&doc, &self.links())
     }
@@ -480,6 +481,7 @@ fn link(
                 exclude_term: Some(i),
                 id_prefix: &prefix,
                 article: None,
+                searchable: false,
             };
             Arc::new(renderer.render(&doc, &links))
         })
@@ -515,6 +517,7 @@ fn link(
                 exclude_term: None,
                 id_prefix: &prefix,
                 article: None,
+                searchable: false,
             };
             Arc::new(renderer.render(&doc, &links))
         })
