@@ -11,7 +11,9 @@
 //! The site is copied (or generated) into a temp folder, so the sources are never
 //! touched. Options: `--runs N` (default 15); `--edit title` changes the article's
 //! title instead of appending to its body, `--edit updated` its "last updated" date
-//! (front matter `updated`). Prints min / median / max.
+//! (front matter `updated`), `--edit tags` gives it one more tag (which moves it onto
+//! another tag page and changes related articles: the full path, with its caches).
+//! Prints min / median / max.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -63,6 +65,10 @@ fn main() {
                 let at = original.find("\ndate = ").expect("a TOML date") + 1;
                 let updated = format!("updated = 2026-01-{:02}\n", 1 + run % 28);
                 format!("{}{updated}{}", &original[..at], &original[at..])
+            }
+            Some("tags") => {
+                let at = original.find("tags = [").expect("a TOML tags list") + "tags = [".len();
+                format!("{}\"latency-{run}\", {}", &original[..at], &original[at..])
             }
             _ => format!("{original}\n\nEdit number {run} of the latency benchmark.\n"),
         };

@@ -90,13 +90,18 @@ fn build_with(
     let today = opts.today.unwrap_or_else(PartialDate::today);
     // The theme and the content do not depend on each other: report both at once.
     let theme = Theme::load(root, &config.base_path());
+    let reusable = cache
+        .as_deref()
+        .and_then(|c| c.world.as_ref())
+        .map(|w| content::Reusable::new(&w.content, &w.warnings));
     let parsed = source::load_all(root).and_then(|(sources, mut warnings)| {
-        let (content, parse_warnings) = content::parse_all(
+        let (content, parse_warnings) = content::parse_all_reusing(
             &sources,
             &config,
             &ParseOptions {
                 drafts: opts.drafts,
             },
+            reusable.as_ref(),
         )?;
         warnings.extend(parse_warnings);
         Ok((content, warnings))

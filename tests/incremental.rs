@@ -475,3 +475,49 @@ fn a_new_date_reaches_the_sitemap_and_the_feed_beyond_its_entries() {
     assert!(attrs(&page, "time", "datetime").contains(&"2025-01-12".to_string()));
     assert!(attrs(&page, "time", "datetime").contains(&"2025-05-01".to_string()));
 }
+
+/// A rebuild takes the last build's parse of each file whose text is unchanged, except
+/// for a file it had something to say about: that one is parsed again, so its warning
+/// is still reported after an edit elsewhere.
+#[test]
+fn a_rebuild_still_reports_the_warnings_of_files_it_did_not_change() {
+    let site = TestSite::new();
+    site.article(
+        "a.md",
+        "title = \"A\"\ndate = 2024-01-01\ncolour = \"red\"",
+        "Body of A.\n",
+    );
+    site.simple("b.md", "B", "Body of B.\n");
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    let warned = |r: &Rebuilt| -> Vec<String> {
+        r.built
+            .warnings
+            .warnings()
+            .map(|d| format!("{}: {}", d.location(), d.message))
+            .collect()
+    };
+    let first = state.rebuild().unwrap();
+    assert_eq!(
+        warned(&first),
+        ["content/articles/a.md:4:1: unknown front matter field `colour` is ignored"]
+    );
+    // New tags move b.md between tag pages: the full path, which reads every file.
+    site.article(
+        "b.md",
+        "title = \"B\"\ndate = 2024-01-01\ntags = [\"navy\"]",
+        "Body of B.\n",
+    );
+    let named = ["content/articles/b.md".to_string()];
+    let second = state
+        .rebuild_changed(Some(&named))
+        .map(Rebuilt::complete)
+        .unwrap();
+    assert!(
+        !second.work.body_edit && !second.work.front_matter_edit,
+        "{}",
+        second.work
+    );
+    assert_eq!(warned(&second), warned(&first));
+    let full = kiji::build(site.root(), &site.options()).unwrap();
+    assert!(full.output.changed_paths(&second.built.output).is_empty());
+}
