@@ -686,13 +686,25 @@ impl PageCache {
         context: Value,
         render: impl FnOnce(Value) -> Result<Vec<u8>, E>,
     ) -> Result<FileBytes, E> {
-        self.total.fetch_add(1, Ordering::Relaxed);
         let hash = {
             let mut h = FxHasher::default();
             template.hash(&mut h);
             hash_json(&context, &mut h);
             h.finish()
         };
+        self.page_keyed(out_path, hash, || render(context))
+    }
+
+    /// The page's bytes: the cached ones if its key (`page_key`) is as last time, else
+    /// `render`'s. For a page whose context is costly to build: only a changed page
+    /// builds it.
+    pub fn page_keyed<E>(
+        &self,
+        out_path: &str,
+        hash: u64,
+        render: impl FnOnce() -> Result<Vec<u8>, E>,
+    ) -> Result<FileBytes, E> {
+        self.total.fetch_add(1, Ordering::Relaxed);
         let cached = self
             .lock()
             .get(out_path)
@@ -703,7 +715,7 @@ impl PageCache {
             return Ok(bytes);
         }
         self.rendered.fetch_add(1, Ordering::Relaxed);
-        let bytes = Arc::new(render(context)?);
+        let bytes = Arc::new(render()?);
         self.lock()
             .insert(out_path.to_string(), (hash, bytes.clone()));
         Ok(bytes)
@@ -720,6 +732,37 @@ impl PageCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, PageMap> {
         self.pages.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// A page's cache key: the template and what `inputs` serialise to, hashed as they are
+/// written out, so that no JSON value is built for a page that has not changed.
+/// (Whatever is large in them, an article's HTML, goes in as a fingerprint.)
+pub fn page_key(template: &str, inputs: &impl serde::Serialize) -> u64 {
+    struct Hashing<'h>(&'h mut FxHasher);
+    impl std::io::Write for Hashing<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = FxHasher::default();
+    (template, "serialised").hash(&mut h);
+    // Views serialise without fail (string keys only); should one not, every page
+    // would miss the cache, never show a stale page.
+    if serde_json::to_writer(Hashing(&mut h), inputs).is_err() {
+        return rand_key();
+    }
+    h.finish()
+}
+
+/// A key no cached page has.
+fn rand_key() -> u64 {
+    use std::sync::atomic::AtomicU64;
+    static NEXT: AtomicU64 = AtomicU64::new(0x9E37_79B9_7F4A_7C15);
+    NEXT.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
 }
 
 /// Hashes a JSON value without serialising it (the context of a page holds its

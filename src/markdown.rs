@@ -98,6 +98,21 @@ pub struct Rendered {
     pub words: usize,
     /// The body's words, for the search index.
     pub search: BodyWords,
+    /// `html`'s hash, made when first asked for (by the dev server's page cache).
+    fingerprint: std::sync::OnceLock<u64>,
+}
+
+impl Rendered {
+    /// A hash of the HTML, made once per render (the HTML does not change once the
+    /// render is shared): a page's cache key carries it instead of the HTML itself.
+    pub fn html_fingerprint(&self) -> u64 {
+        *self.fingerprint.get_or_init(|| {
+            use std::hash::{Hash, Hasher};
+            let mut h = rustc_hash::FxHasher::default();
+            self.html.hash(&mut h);
+            h.finish()
+        })
+    }
 }
 
 pub struct Renderer<'o> {

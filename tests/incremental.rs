@@ -521,3 +521,47 @@ fn a_rebuild_still_reports_the_warnings_of_files_it_did_not_change() {
     let full = kiji::build(site.root(), &site.options()).unwrap();
     assert!(full.output.changed_paths(&second.built.output).is_empty());
 }
+
+/// A typo fixed keeps the article's word count and glossary mentions, so everything
+/// its page shows but the text is as before: the page still shows the new text, on
+/// the fast path and on the full path (the page cache knows the body by a hash of
+/// its HTML, not by what else the page shows).
+#[test]
+fn a_typo_fix_reaches_the_article_page_on_both_paths() {
+    let site = TestSite::new();
+    site.simple("a.md", "A", "Teh alliance grew.\n");
+    site.simple("b.md", "B", "Another article.\n");
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    let body = |r: &Rebuilt| texts(&page(&r.built, "articles/a/index.html"), ".prose p");
+    let first = state.rebuild().unwrap();
+    assert_eq!(body(&first), ["Teh alliance grew."]);
+
+    site.simple("a.md", "A", "The alliance grew.\n");
+    let named = ["content/articles/a.md".to_string()];
+    let fast = state.rebuild_changed(Some(&named)).unwrap();
+    assert!(fast.work.body_edit, "{}", fast.work);
+    assert_eq!(body(&fast), ["The alliance grew."]);
+
+    // Another typo, saved with a tag edit elsewhere: the full path.
+    site.simple("a.md", "A", "The alliance grows.\n");
+    site.article(
+        "b.md",
+        "title = \"B\"\ndate = 2025-01-10\ntags = [\"navy\"]",
+        "Another article.\n",
+    );
+    let named = [
+        "content/articles/a.md".to_string(),
+        "content/articles/b.md".to_string(),
+    ];
+    let full_path = state
+        .rebuild_changed(Some(&named))
+        .map(Rebuilt::complete)
+        .unwrap();
+    assert!(!full_path.work.body_edit, "{}", full_path.work);
+    assert_eq!(body(&full_path), ["The alliance grows."]);
+    let full = kiji::build(site.root(), &site.options()).unwrap();
+    assert!(full
+        .output
+        .changed_paths(&full_path.built.output)
+        .is_empty());
+}
