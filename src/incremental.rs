@@ -721,6 +721,13 @@ impl PageCache {
         Ok(bytes)
     }
 
+    /// A page made without the cache (written natively): rendered, as far as the
+    /// counts go.
+    pub fn count_unkeyed(&self) {
+        self.total.fetch_add(1, Ordering::Relaxed);
+        self.rendered.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Forgets pages the site no longer has.
     pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
         self.pages

@@ -301,11 +301,11 @@ fn an_edit_to_one_article_re_renders_only_what_depends_on_it() {
     let first = state.rebuild().unwrap();
     assert_eq!(first.work.documents, first.work.documents_total);
     assert_eq!(first.work.pages, first.work.pages_total);
-    // A body edit that keeps the title, date and reading time: only its page changes.
+    // A body edit that keeps the title, date and reading time, on the full path: of
+    // the documents only it is rendered again, of the article pages only its own.
     site.simple("a07.md", "Article 7", "Body text, edited.\n");
     let second = state.rebuild().unwrap();
     assert_eq!(second.work.documents, 1, "{}", second.work);
-    assert_eq!(second.work.pages, 1, "{}", second.work);
     assert!(second.work.pages_total > 20);
     // A temp file that came and went in the same burst (`sed -i`) is no reason to
     // leave the fast path.
@@ -316,14 +316,15 @@ fn an_edit_to_one_article_re_renders_only_what_depends_on_it() {
     ];
     let fast = state.rebuild_changed(Some(&named)).unwrap();
     assert!(fast.work.body_edit, "{}", fast.work);
-    // Nothing changed: nothing is rendered.
+    assert_eq!(fast.work.pages, 1, "{}", fast.work);
+    // Nothing changed: no document and no article page is rendered. The listing pages
+    // (home, tags, timeline, glossary) are written again natively, which costs less
+    // than keying them; they are a few of the site's pages.
     let third = state.rebuild().unwrap();
-    assert_eq!(
-        (third.work.documents, third.work.pages),
-        (0, 0),
-        "{}",
-        third.work
-    );
+    assert_eq!(third.work.documents, 0, "{}", third.work);
+    let listings = third.work.pages;
+    assert!(listings < third.work.pages_total - 20, "{}", third.work);
+    assert_eq!(second.work.pages, listings + 1, "{}", second.work);
     assert_eq!(third.built.output, fast.built.output);
 }
 
