@@ -89,7 +89,11 @@ fn build_with(
     }
     let today = opts.today.unwrap_or_else(PartialDate::today);
     // The theme and the content do not depend on each other: report both at once.
-    let theme = Theme::load(root, &config.base_path());
+    let previous_theme = cache
+        .as_deref()
+        .and_then(|c| c.world.as_ref())
+        .map(|w| &w.theme);
+    let theme = Theme::load_reusing(root, &config.base_path(), previous_theme);
     let reusable = cache
         .as_deref()
         .and_then(|c| c.world.as_ref())

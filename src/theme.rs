@@ -53,6 +53,8 @@ pub struct Theme {
     pub tera: Tera,
     pub templates: BTreeMap<String, TemplateSource>,
     pub assets: BTreeMap<String, Vec<u8>>,
+    /// What the templates' `url` helper was compiled with.
+    base_path: String,
 }
 
 impl Theme {
@@ -62,6 +64,17 @@ impl Theme {
     }
 
     pub fn load(root: &Path, base_path: &str) -> Result<Theme, Diagnostics> {
+        Self::load_reusing(root, base_path, None)
+    }
+
+    /// `load`, taking `previous`' compiled templates if every template's text and the
+    /// base path are the same: the dev server reads the theme on every save that takes
+    /// the full path, and compiling it was ~6 ms of a ~12 ms rebuild of a small site.
+    pub fn load_reusing(
+        root: &Path,
+        base_path: &str,
+        previous: Option<&Theme>,
+    ) -> Result<Theme, Diagnostics> {
         let mut templates: BTreeMap<String, TemplateSource> = TEMPLATES
             .iter()
             .map(|(name, text)| {
@@ -106,11 +119,23 @@ impl Theme {
         if diags.has_errors() {
             return Err(diags);
         }
-        let tera = compile(&templates, base_path)?;
+        let same_sources = |p: &&Theme| {
+            p.base_path == base_path
+                && p.templates.len() == templates.len()
+                && p.templates
+                    .iter()
+                    .zip(&templates)
+                    .all(|((a, x), (b, y))| a == b && x.text == y.text)
+        };
+        let tera = match previous.filter(same_sources) {
+            Some(p) => p.tera.clone(),
+            None => compile(&templates, base_path)?,
+        };
         Ok(Theme {
             tera,
             templates,
             assets,
+            base_path: base_path.to_string(),
         })
     }
 
