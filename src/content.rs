@@ -184,20 +184,7 @@ impl Article {
                 file: self.origin.file.clone(),
                 text,
             },
-            rel: self.rel.clone(),
-            title: self.title.clone(),
-            date: self.date,
-            updated: self.updated,
-            summary: self.summary.clone(),
-            author: self.author.clone(),
-            tags: self.tags.clone(),
-            draft: self.draft,
-            slug: self.slug.clone(),
-            credit: self.credit.clone(),
-            events: self.events.clone(),
-            link_mode: self.link_mode,
-            body_offset: self.body_offset,
-            body_line: self.body_line,
+            ..self.clone()
         })
     }
 

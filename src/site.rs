@@ -89,15 +89,11 @@ fn build_with(
     }
     let today = opts.today.unwrap_or_else(PartialDate::today);
     // The theme and the content do not depend on each other: report both at once.
-    let previous_theme = cache
-        .as_deref()
-        .and_then(|c| c.world.as_ref())
-        .map(|w| &w.theme);
-    let theme = Theme::load_reusing(root, &config.base_path(), previous_theme);
-    let reusable = cache
-        .as_deref()
-        .and_then(|c| c.world.as_ref())
-        .map(|w| content::Reusable::new(&w.content, &w.warnings));
+    // The dev server's last good build: its compiled templates and parsed files are
+    // taken again where their sources are unchanged.
+    let kept = cache.as_deref().and_then(|c| c.world.as_ref());
+    let theme = Theme::load_reusing(root, &config.base_path(), kept.map(|w| &w.theme));
+    let reusable = kept.map(|w| content::Reusable::new(&w.content, &w.warnings));
     let parsed = source::load_all(root).and_then(|(sources, mut warnings)| {
         let (content, parse_warnings) = content::parse_all_reusing(
             &sources,
