@@ -286,20 +286,20 @@ impl<'a> Reusable<'a> {
             .iter()
             .filter_map(|d| d.file.as_deref())
             .collect();
-        let fresh = |file: &str| !named.contains(file);
+        fn by_file<'a, T>(
+            items: &'a [T],
+            origin: impl Fn(&T) -> &Origin,
+            named: &std::collections::HashSet<&str>,
+        ) -> HashMap<&'a str, &'a T> {
+            items
+                .iter()
+                .map(|item| (origin(item).file.as_str(), item))
+                .filter(|(file, _)| !named.contains(file))
+                .collect()
+        }
         Reusable {
-            articles: content
-                .articles
-                .iter()
-                .filter(|a| fresh(&a.origin.file))
-                .map(|a| (a.origin.file.as_str(), a))
-                .collect(),
-            terms: content
-                .terms
-                .iter()
-                .filter(|t| fresh(&t.origin.file))
-                .map(|t| (t.origin.file.as_str(), t))
-                .collect(),
+            articles: by_file(&content.articles, |a| &a.origin, &named),
+            terms: by_file(&content.terms, |t| &t.origin, &named),
         }
     }
 
