@@ -692,18 +692,22 @@ impl PageCache {
             hash_json(&context, &mut h);
             h.finish()
         };
-        self.page_keyed(out_path, hash, || render(context))
+        self.page_keyed(out_path, Some(hash), || render(context))
     }
 
     /// The page's bytes: the cached ones if its key (`page_key`) is as last time, else
     /// `render`'s. For a page whose context is costly to build: only a changed page
-    /// builds it.
+    /// builds it. A page without a key is rendered and not kept.
     pub fn page_keyed<E>(
         &self,
         out_path: &str,
-        hash: u64,
+        hash: Option<u64>,
         render: impl FnOnce() -> Result<Vec<u8>, E>,
     ) -> Result<FileBytes, E> {
+        let Some(hash) = hash else {
+            self.count_unkeyed();
+            return render().map(Arc::new);
+        };
         self.total.fetch_add(1, Ordering::Relaxed);
         let cached = self
             .lock()
@@ -743,8 +747,9 @@ impl PageCache {
 
 /// A page's cache key: the template and what `inputs` serialise to, hashed as they are
 /// written out, so that no JSON value is built for a page that has not changed.
-/// (Whatever is large in them, an article's HTML, goes in as a fingerprint.)
-pub fn page_key(template: &str, inputs: &impl serde::Serialize) -> u64 {
+/// (Whatever is large in them, an article's HTML, goes in as a fingerprint.) None if
+/// they do not serialise (views have string keys only, so they do).
+pub fn page_key(template: &str, inputs: &impl serde::Serialize) -> Option<u64> {
     struct Hashing<'h>(&'h mut FxHasher);
     impl std::io::Write for Hashing<'_> {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -757,19 +762,8 @@ pub fn page_key(template: &str, inputs: &impl serde::Serialize) -> u64 {
     }
     let mut h = FxHasher::default();
     (template, "serialised").hash(&mut h);
-    // Views serialise without fail (string keys only); should one not, every page
-    // would miss the cache, never show a stale page.
-    if serde_json::to_writer(Hashing(&mut h), inputs).is_err() {
-        return rand_key();
-    }
-    h.finish()
-}
-
-/// A key no cached page has.
-fn rand_key() -> u64 {
-    use std::sync::atomic::AtomicU64;
-    static NEXT: AtomicU64 = AtomicU64::new(0x9E37_79B9_7F4A_7C15);
-    NEXT.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+    serde_json::to_writer(Hashing(&mut h), inputs).ok()?;
+    Some(h.finish())
 }
 
 /// Hashes a JSON value without serialising it (the context of a page holds its

@@ -1022,7 +1022,7 @@ impl Pages<'_> {
         template: &str,
         out_path: String,
         cache: &PageCache,
-        key: u64,
+        key: Option<u64>,
         fill: impl FnOnce(&mut Context),
     ) -> PageResult {
         let theme = self.data.theme;
