@@ -189,11 +189,12 @@ impl Article {
     }
 
     /// This article with a new text whose front matter changed only in what pages show
-    /// of it (title, summary, author, source credit, date, updated date): it keeps its
-    /// tags, events, slug and glossary mode, and so its URL, its tag pages, its timeline
-    /// entries and its related articles. (A new date or title may move it in the
-    /// article order; the caller checks that it does not.) None if anything else
-    /// changed, or if the new text has anything to report (the full build reports it).
+    /// of it (title, summary, author, source credit, date, updated date) or in its
+    /// tags: it keeps its events, slug and glossary mode, and so its URL and its
+    /// timeline entries. (A new date or title may move it in the article order; the
+    /// caller checks that it does not. New tags change tag pages and related articles;
+    /// the caller updates them, `SiteIndex::retag`.) None if anything else changed, or
+    /// if the new text has anything to report (the full build reports it).
     pub fn with_new_display_fields(&self, text: Arc<str>) -> Option<Article> {
         let source = SourceFile {
             kind: SourceKind::Article,
@@ -208,7 +209,6 @@ impl Article {
         let mut diags = Diagnostics::new();
         let new = parse_article(&source, origin, &mut diags)?;
         let keeps_its_place = diags.is_empty()
-            && new.tags == self.tags
             && new.draft == self.draft
             && new.slug == self.slug
             && new.events == self.events

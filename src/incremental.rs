@@ -34,7 +34,7 @@ use crate::content::{Article, Content};
 use crate::date::PartialDate;
 use crate::diag::Diagnostics;
 use crate::glossary::Mention;
-use crate::index::SiteIndex;
+use crate::index::{Retagged, SiteIndex};
 use crate::markdown::Rendered;
 use crate::output::FileBytes;
 use crate::render::{Pages, SiteData};
@@ -198,6 +198,17 @@ pub struct IndexCache {
 }
 
 impl IndexCache {
+    /// Drops the kept index, so that the world's copy is the only one and can be
+    /// changed in place (`SiteIndex::retag`).
+    pub fn forget(&mut self) {
+        self.index = None;
+    }
+
+    pub fn keep(&mut self, key: u64, index: Arc<SiteIndex>) {
+        self.key = key;
+        self.index = Some(index);
+    }
+
     pub fn get_or_build(&mut self, key: u64, build: impl FnOnce() -> SiteIndex) -> Arc<SiteIndex> {
         match &self.index {
             Some(index) if self.key == key => index.clone(),
@@ -327,11 +338,13 @@ impl SiteState {
 
     /// The fast path: every dirty file is a known article whose new text either keeps
     /// its front matter and renders so that other pages show it the same (a body
-    /// edit), or changes only what pages show of it (`Article::with_new_display_fields`:
-    /// a title, summary, author, credit or date edit) and keeps its place in the article
-    /// order. A body edit re-renders one page; a front matter edit also the pages that
-    /// name the article (`Pages::pages_naming`). Nothing is changed unless all of them
-    /// qualify and render without a problem.
+    /// edit), or changes only what pages show of it or its tags
+    /// (`Article::with_new_display_fields`: a title, summary, author, credit, date or
+    /// tag edit) and keeps its place in the article order. A body edit re-renders one
+    /// page; a front matter edit also the pages that name the article
+    /// (`Pages::pages_naming`), and a tag edit first updates the index in place
+    /// (`SiteIndex::retag`). Nothing is changed unless all of them qualify and render
+    /// without a problem.
     fn apply_kept_edits(&mut self) -> Option<Work> {
         let world = self.cache.world.as_mut()?;
         if self.opts.today.unwrap_or_else(PartialDate::today) != world.today {
@@ -409,9 +422,10 @@ impl SiteState {
         let front_matter = edits.iter().any(|e| e.front_matter);
         let mut naming = Vec::new();
         for e in &mut edits {
-            // `e.article` keeps the old version, unused.
+            // `e.article` keeps the old version.
             std::mem::swap(&mut world.content.articles[e.i], &mut e.article);
         }
+        let retagged = retag(world, &mut self.cache.index, &edits);
         let data = world.linked.site_data(
             &world.config,
             &world.theme,
@@ -420,6 +434,9 @@ impl SiteState {
             &world.index,
             world.today,
         );
+        if !retagged.tags.is_empty() {
+            world.prepared.retag(&data, &retagged);
+        }
         for e in edits.iter().filter(|e| e.front_matter) {
             naming.push((e.i, world.prepared.refresh_article(&data, e.i)));
         }
@@ -430,6 +447,7 @@ impl SiteState {
             &self.cache.pages,
             &edits,
             &naming,
+            &retagged,
             &world.output,
         );
         let Some((output, pending, pages)) = rendered else {
@@ -470,6 +488,33 @@ impl SiteState {
             .map(|c| c.base_path())
             .unwrap_or_else(|_| "/".into())
     }
+}
+
+/// After `edits` are applied to the world's content (each keeping the article's old
+/// version): the index as it is for their new tags, if any changed. The kept index is
+/// changed in place, and kept again under the key of its new inputs.
+fn retag(world: &mut World, kept: &mut IndexCache, edits: &[Edit]) -> Retagged {
+    let before: Vec<(usize, &[String])> = edits
+        .iter()
+        .filter(|e| e.article.tags != world.content.articles[e.i].tags)
+        .map(|e| (e.i, e.article.tags.as_slice()))
+        .collect();
+    if before.is_empty() {
+        return Retagged::default();
+    }
+    crate::progress::timings::mark("edit: retag");
+    kept.forget();
+    let mentions = world.linked.mentions();
+    let retagged =
+        Arc::make_mut(&mut world.index).retag(&world.content.articles, &mentions, &before);
+    let key = index_key(
+        &world.content,
+        &mentions,
+        &world.events,
+        &world.linked.event_terms,
+    );
+    kept.keep(key, world.index.clone());
+    retagged
 }
 
 /// One article edit on the fast path.
@@ -514,6 +559,7 @@ fn render_edits(
     cache: &PageCache,
     edits: &[Edit],
     naming: &[(usize, crate::render::Naming)],
+    retagged: &Retagged,
     kept: &crate::output::Output,
 ) -> Option<(crate::output::Output, PendingFiles, usize)> {
     let mut output = kept.clone();
@@ -528,7 +574,7 @@ fn render_edits(
         (files, pages.owned_search_docs())
     } else {
         rayon::join(
-            || pages.pages_naming(naming, kept),
+            || pages.pages_naming(naming, retagged, kept),
             || pages.owned_search_docs(),
         )
     };
@@ -538,12 +584,30 @@ fn render_edits(
         output.insert_shared(path, bytes);
     }
     crate::progress::timings::mark("edit: files");
+    // A tag no article has any more has no page.
+    let mut gone = false;
+    for slug in retagged
+        .tags
+        .iter()
+        .filter(|s| !data.index.tags.contains_key(*s))
+    {
+        gone |= output
+            .files
+            .remove(&format!("tags/{slug}/index.html"))
+            .is_some();
+    }
+    let new_tag = retagged
+        .tags
+        .iter()
+        .any(|s| !kept.files.contains_key(&format!("tags/{s}/index.html")));
     let redated = edits.iter().any(|e| e.redated);
     // The feed's own date is the newest date of any article, listed or not.
     if redated || edits.iter().any(|e| e.i < data.config.feed.limit) {
         output.insert("feed.xml", crate::publish::feed(data));
     }
-    if redated {
+    if gone || new_tag {
+        output.insert("sitemap.xml", crate::publish::sitemap(&output, data));
+    } else if redated {
         let redated: Vec<usize> = edits.iter().filter(|e| e.redated).map(|e| e.i).collect();
         let sitemap = std::str::from_utf8(output.get("sitemap.xml").unwrap_or_default())
             .ok()

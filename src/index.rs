@@ -1,7 +1,8 @@
 //! The site index: who mentions which term, tags, related articles, neighbours.
 //! Built from inverted indexes (term → articles, tag → articles), never from all pairs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rayon::prelude::*;
 
@@ -17,7 +18,7 @@ pub struct Backlink {
     pub anchor: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Related {
     pub article: usize,
     pub score: usize,
@@ -32,7 +33,7 @@ pub struct Tag {
     pub articles: Vec<usize>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SiteIndex {
     /// Per term: the articles that mention it, most mentions first.
     pub backlinks: Vec<Vec<Backlink>>,
@@ -96,6 +97,105 @@ impl SiteIndex {
     }
 }
 
+/// What changed when some articles changed their tags and nothing else
+/// (`SiteIndex::retag`).
+#[derive(Debug, Default)]
+pub struct Retagged {
+    /// The slugs of the tags an article joined or left, or whose spelling may have
+    /// changed: their pages (gone if no article has them any more), their counts.
+    pub tags: Vec<String>,
+    /// The articles whose related lists changed.
+    pub related: Vec<usize>,
+    /// The articles on those tags' lists, before or after: what lists them changed
+    /// (their tags' counts).
+    pub listed: Vec<usize>,
+}
+
+impl SiteIndex {
+    /// After the articles `before` names changed their tags (from the tags given) and
+    /// nothing else: the tag lists, and the related lists that read them. Related
+    /// lists are made again only for the articles on a changed tag's list, which are
+    /// the only ones whose candidates or shared tags can change; every answer is what
+    /// `SiteIndex::build` gives.
+    pub fn retag(
+        &mut self,
+        articles: &[Article],
+        mentions: &[&[Mention]],
+        before: &[(usize, &[String])],
+    ) -> Retagged {
+        let mut changed: BTreeSet<String> = BTreeSet::new();
+        for &(i, old) in before {
+            let new = &articles[i].tags;
+            for t in old.iter().filter(|t| !new.contains(t)) {
+                changed.insert(slugify(t));
+            }
+            for t in new.iter().filter(|t| !old.contains(t)) {
+                changed.insert(slugify(t));
+            }
+        }
+        // Each retagged article leaves the lists of the tags it no longer has and joins
+        // those of its new ones, at its place in the article order.
+        for &(i, old) in before {
+            let old: BTreeSet<String> = old.iter().map(|t| slugify(t)).collect();
+            let new: BTreeSet<String> = articles[i].tags.iter().map(|t| slugify(t)).collect();
+            for slug in old.difference(&new) {
+                if let Some(tag) = self.tags.get_mut(slug) {
+                    tag.articles.retain(|&a| a != i);
+                    if tag.articles.is_empty() {
+                        self.tags.remove(slug);
+                    }
+                }
+            }
+            for slug in new.difference(&old) {
+                let tag = self.tags.entry(slug.clone()).or_insert_with(|| Tag {
+                    name: String::new(),
+                    slug: slug.clone(),
+                    articles: Vec::new(),
+                });
+                if let Err(at) = tag.articles.binary_search(&i) {
+                    tag.articles.insert(at, i);
+                }
+            }
+        }
+        // A tag is spelled as its first article spells it (`tags`).
+        let mut listed: BTreeSet<usize> = before.iter().map(|&(i, _)| i).collect();
+        for slug in &changed {
+            if let Some(tag) = self.tags.get_mut(slug) {
+                listed.extend(&tag.articles);
+                let first = &articles[tag.articles[0]];
+                if let Some(name) = first.tags.iter().find(|t| slugify(t) == *slug) {
+                    tag.name = name.clone();
+                }
+            }
+        }
+        let tag_ids = tag_ids(&self.tags);
+        let profile = |i: usize| Cow::Owned(profile(&articles[i], mentions[i], &tag_ids));
+        let tag_list: Vec<&Tag> = self.tags.values().collect();
+        let listed: Vec<usize> = listed.into_iter().collect();
+        // A popular tag lists ~800 of 10,000 articles: two of them moving between two
+        // such tags is ~1,600 related lists, made on every core.
+        let lists: Vec<Vec<Related>> = listed
+            .par_iter()
+            .map_init(
+                || Scores::new(articles.len()),
+                |scores, &a| related_for(a, &profile, &self.backlinks, &tag_list, scores),
+            )
+            .collect();
+        let mut related = Vec::new();
+        for (&a, new) in listed.iter().zip(lists) {
+            if new != self.related[a] {
+                self.related[a] = new;
+                related.push(a);
+            }
+        }
+        Retagged {
+            tags: changed.into_iter().collect(),
+            related,
+            listed,
+        }
+    }
+}
+
 fn tags(articles: &[Article]) -> BTreeMap<String, Tag> {
     let mut tags: BTreeMap<String, Tag> = BTreeMap::new();
     for (i, a) in articles.iter().enumerate() {
@@ -127,9 +227,34 @@ const CANDIDATES_PER_LIST: usize = 128;
 
 /// What one article shares with others: its terms (first-mention order) and tags
 /// (as indexes into the tag map's order), each once.
+#[derive(Clone)]
 struct Profile {
     terms: Vec<usize>,
     tags: Vec<usize>,
+}
+
+fn tag_ids(tags: &BTreeMap<String, Tag>) -> HashMap<&str, usize> {
+    tags.keys()
+        .enumerate()
+        .map(|(i, slug)| (slug.as_str(), i))
+        .collect()
+}
+
+fn profile(a: &Article, mentions: &[Mention], tag_ids: &HashMap<&str, usize>) -> Profile {
+    let mut ids: Vec<usize> = Vec::with_capacity(a.tags.len());
+    for id in a
+        .tags
+        .iter()
+        .filter_map(|t| tag_ids.get(slugify(t).as_str()))
+    {
+        if !ids.contains(id) {
+            ids.push(*id);
+        }
+    }
+    Profile {
+        terms: mentions.iter().map(|m| m.term).collect(),
+        tags: ids,
+    }
 }
 
 fn profiles(
@@ -137,30 +262,11 @@ fn profiles(
     mentions: &[&[Mention]],
     tags: &BTreeMap<String, Tag>,
 ) -> Vec<Profile> {
-    let tag_ids: HashMap<&str, usize> = tags
-        .keys()
-        .enumerate()
-        .map(|(i, slug)| (slug.as_str(), i))
-        .collect();
+    let tag_ids = tag_ids(tags);
     articles
         .par_iter()
         .zip(mentions)
-        .map(|(a, ms)| {
-            let mut ids: Vec<usize> = Vec::with_capacity(a.tags.len());
-            for id in a
-                .tags
-                .iter()
-                .filter_map(|t| tag_ids.get(slugify(t).as_str()))
-            {
-                if !ids.contains(id) {
-                    ids.push(*id);
-                }
-            }
-            Profile {
-                terms: ms.iter().map(|m| m.term).collect(),
-                tags: ids,
-            }
-        })
+        .map(|(a, ms)| profile(a, ms, &tag_ids))
         .collect()
 }
 
@@ -176,7 +282,10 @@ fn related_all(
         .into_par_iter()
         .map_init(
             || Scores::new(articles.len()),
-            |scores, a| related_for(a, &profiles, backlinks, &tag_list, scores),
+            |scores, a| {
+                let profile = |i: usize| Cow::Borrowed(&profiles[i]);
+                related_for(a, &profile, backlinks, &tag_list, scores)
+            },
         )
         .collect()
 }
@@ -209,14 +318,15 @@ impl Scores {
 /// article's profile was ~40 terms × ~5,000 candidates per article at 10,000
 /// articles. For lists shorter than the cut (most sites) the score is the exact
 /// shared-terms-and-tags count.
-fn related_for(
+fn related_for<'p>(
     a: usize,
-    profiles: &[Profile],
+    profile: &impl Fn(usize) -> Cow<'p, Profile>,
     backlinks: &[Vec<Backlink>],
     tags: &[&Tag],
     scores: &mut Scores,
 ) -> Vec<Related> {
-    let me = &profiles[a];
+    let me = profile(a);
+    let me = me.as_ref();
     for &t in &me.terms {
         for b in backlinks[t].iter().take(CANDIDATES_PER_LIST) {
             scores.add(b.article, TERM_WEIGHT);
@@ -243,7 +353,7 @@ fn related_for(
     }
     best.sort_unstable_by(order);
     best.into_iter()
-        .map(|(score, other)| shared(me, &profiles[other], other, score, tags))
+        .map(|(score, other)| shared(me, &profile(other), other, score, tags))
         .collect()
 }
 

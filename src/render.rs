@@ -648,6 +648,20 @@ impl Naming {
     }
 }
 
+/// Per tag slug: its page's link and how many articles have it.
+fn tag_links(tags: &BTreeMap<String, crate::index::Tag>, base: &str) -> HashMap<String, TagLink> {
+    tags.values()
+        .map(|t| {
+            let link = TagLink {
+                name: t.name.clone(),
+                url: format!("{base}tags/{}/", t.slug),
+                count: t.articles.len(),
+            };
+            (t.slug.clone(), link)
+        })
+        .collect()
+}
+
 fn article_summary(
     data: &SiteData<'_>,
     tag_links: &HashMap<String, TagLink>,
@@ -701,19 +715,7 @@ impl Pages<'_> {
 impl Prepared {
     fn new(data: &SiteData<'_>) -> Self {
         let base = data.config.base_path();
-        let tag_links: HashMap<String, TagLink> = data
-            .index
-            .tags
-            .values()
-            .map(|t| {
-                let link = TagLink {
-                    name: t.name.clone(),
-                    url: format!("{base}tags/{}/", t.slug),
-                    count: t.articles.len(),
-                };
-                (t.slug.clone(), link)
-            })
-            .collect();
+        let tag_links = tag_links(&data.index.tags, &base);
         let summaries = (0..data.content.articles.len())
             .into_par_iter()
             .map(|i| article_summary(data, &tag_links, &base, i))
@@ -758,6 +760,16 @@ impl Prepared {
             native::Chrome::new(&pages.site_view())
         });
         prepared
+    }
+
+    /// After some articles changed their tags (`SiteIndex::retag`, already applied to
+    /// `data`): every tag's link and count, and the summaries of the articles on the
+    /// changed tags' lists.
+    pub fn retag(&mut self, data: &SiteData<'_>, retagged: &crate::index::Retagged) {
+        self.tag_links = tag_links(&data.index.tags, &self.base);
+        for &i in &retagged.listed {
+            self.summaries[i] = article_summary(data, &self.tag_links, &self.base, i);
+        }
     }
 
     /// After article `i` changed only what pages show of it (title, summary, author,
@@ -1417,9 +1429,15 @@ impl Pages<'_> {
     /// The glossary and the timeline pages list every term or event: where `kept` has
     /// them as the built-in theme writes them, only the entries that changed are
     /// written again, into a copy of the kept page.
+    ///
+    /// After a tag edit (`retagged`, from `SiteIndex::retag`): also the pages of the
+    /// tags it changed that still exist, the tags page, and the articles whose related
+    /// lists changed (with a theme's own article page, every article on a changed
+    /// tag's list: it may show the tags' counts).
     pub fn pages_naming(
         &self,
         edited: &[(usize, Naming)],
+        retagged: &crate::index::Retagged,
         kept: &Output,
     ) -> Result<Vec<(String, FileBytes)>, Diagnostics> {
         let d = self.data;
@@ -1446,6 +1464,11 @@ impl Pages<'_> {
                 .filter(|(_, rel)| rel.iter().any(|r| is_edited.contains(&r.article)))
                 .map(|(j, _)| j),
         );
+        tags.extend(retagged.tags.iter().cloned());
+        articles.extend(&retagged.related);
+        if self.native_chrome(&["article.html"]).is_none() {
+            articles.extend(&retagged.listed);
+        }
         // What each changed term and event looked like before the first of the edits.
         let mut terms_before: BTreeMap<usize, &TermView> = BTreeMap::new();
         let mut events_before: BTreeMap<usize, (&EventView, &str)> = BTreeMap::new();
@@ -1520,6 +1543,9 @@ impl Pages<'_> {
         }
         for tag in tags.iter().filter_map(|slug| d.index.tags.get(slug)) {
             jobs.push(Box::new(move || p.tag_page(tag)));
+        }
+        if !retagged.tags.is_empty() {
+            jobs.push(Box::new(move || p.tags_page()));
         }
         if is_edited.iter().any(|&i| i < 5) {
             jobs.push(Box::new(move || p.not_found_page()));

@@ -234,6 +234,7 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
     let mut body_edits = 0;
     let mut front_matter_edits = 0;
     let mut redates = 0;
+    let mut retags = 0;
     for seed in 0..4u64 {
         let site = seed_site();
         let mut state = SiteState::new(site.root().to_path_buf(), site.options());
@@ -258,9 +259,13 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
                     compared += 1;
                     body_edits += usize::from(inc.work.body_edit);
                     front_matter_edits += usize::from(inc.work.front_matter_edit);
-                    redates += usize::from(
-                        inc.work.front_matter_edit && history.last().unwrap().starts_with("redate"),
-                    );
+                    let fast_edit = |kind: &str| {
+                        usize::from(
+                            inc.work.front_matter_edit && history.last().unwrap().starts_with(kind),
+                        )
+                    };
+                    redates += fast_edit("redate");
+                    retags += fast_edit("retag");
                 }
                 (Err(a), Err(b)) => {
                     assert_eq!(a.render(), b.render(), "seed {seed}, after {history:?}")
@@ -285,6 +290,7 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
         "only {front_matter_edits} front matter edits took the fast path"
     );
     assert!(redates >= 3, "only {redates} date edits took the fast path");
+    assert!(retags >= 2, "only {retags} tag edits took the fast path");
 }
 
 #[test]
@@ -565,4 +571,195 @@ fn a_typo_fix_reaches_the_article_page_on_both_paths() {
         .output
         .changed_paths(&full_path.built.output)
         .is_empty());
+}
+
+/// A tag edit is a front matter edit too: the dev server updates the tag lists and the
+/// related articles in place, and renders the tag pages (a tag no article has any more
+/// loses its page), the tags page with its counts, the articles whose related lists
+/// changed and, with a theme's own article page (it may show counts), every article
+/// of the changed tags. The site reads as a full build's.
+#[test]
+fn a_tag_edit_reaches_tag_pages_counts_and_related_articles() {
+    let site = TestSite::new();
+    site.term("aod.md", "term = \"AOD\"", "An air defence idea.");
+    let tags = [
+        "\"a\"",
+        "\"a\", \"b\"",
+        "\"b\"",
+        "\"a\"",
+        "\"c\"",
+        "\"c\", \"solo\"",
+    ];
+    for (i, tags) in tags.iter().enumerate() {
+        // e0's related articles are five older ones that share a term with it (which
+        // weighs more than a tag): a new article on its tag does not change them.
+        let body = if i == 0 {
+            "The AOD.\n"
+        } else {
+            "Plain words.\n"
+        };
+        site.article(
+            &format!("e{i}.md"),
+            &format!(
+                "title = \"E{i}\"\ndate = 2025-01-0{}\ntags = [{tags}]",
+                i + 1
+            ),
+            body,
+        );
+    }
+    for i in 0..5 {
+        site.article(
+            &format!("f{i}.md"),
+            &format!(
+                "title = \"F{i}\"\ndate = 2024-01-0{}\ntags = [\"f\"]",
+                i + 1
+            ),
+            "The AOD.\n",
+        );
+    }
+    let base = kiji::theme::TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == "article.html")
+        .unwrap()
+        .1;
+    site.file(
+        "layouts/article.html",
+        &base.replace(
+            "{% endblock content %}",
+            "<p class=\"tag-counts\">{% for t in article.tags %}{{ t.name }}={{ t.count }} {% endfor %}</p>{% endblock content %}",
+        ),
+    );
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    state.rebuild().unwrap();
+    let retag = |state: &mut SiteState, tags: &str| {
+        let file = "content/articles/e5.md";
+        let text = std::fs::read_to_string(site.path(file)).unwrap();
+        let start = text.find("tags = [").unwrap();
+        let end = start + text[start..].find(']').unwrap() + 1;
+        let text = format!("{}tags = [{tags}]{}", &text[..start], &text[end..]);
+        std::fs::write(site.path(file), text).unwrap();
+        let edited = state
+            .rebuild_changed(Some(&[file.to_string()]))
+            .map(Rebuilt::complete)
+            .unwrap();
+        assert!(edited.work.front_matter_edit, "{}", edited.work);
+        let full = kiji::build(site.root(), &site.options()).unwrap();
+        assert_eq!(
+            full.output.changed_paths(&edited.built.output),
+            Vec::<String>::new()
+        );
+        edited.built
+    };
+    let tag_count = |built: &kiji::Built, tag: &str| {
+        texts(&page(built, "tags/index.html"), "main a.tag")
+            .into_iter()
+            .find(|t| t.split_whitespace().next() == Some(tag))
+            .unwrap_or_else(|| panic!("no tag {tag} on the tags page"))
+    };
+
+    // e5 leaves "solo" (no other article has it) and joins "a".
+    let built = retag(&mut state, "\"c\", \"a\"");
+    assert!(built.output.get("tags/solo/index.html").is_none());
+    assert_eq!(tag_count(&built, "a"), "a 4");
+    assert_eq!(
+        texts(&page(&built, "tags/a/index.html"), "main h2 a"),
+        ["E5", "E3", "E1", "E0"]
+    );
+    // Every article of "a" shows its new count (this theme prints it).
+    for e in ["e0", "e1", "e3", "e5"] {
+        let counts = texts(
+            &page(&built, &format!("articles/{e}/index.html")),
+            ".tag-counts",
+        );
+        assert!(counts[0].contains("a=4"), "{e}: {counts:?}");
+    }
+    // e3 (tagged "a" only) now lists e5 as related; e5 lists the articles of "a" and
+    // "c", newest first.
+    let related = |built: &kiji::Built, e: &str| {
+        texts(
+            &page(built, &format!("articles/{e}/index.html")),
+            ".related a",
+        )
+    };
+    assert!(related(&built, "e3").contains(&"E5".to_string()));
+    assert_eq!(related(&built, "e0"), ["F4", "F3", "F2", "F1", "F0"]);
+    assert_eq!(related(&built, "e5"), ["E4", "E3", "E1", "E0"]);
+
+    // A tag no article had: its page, and the sitemap lists it.
+    let built = retag(&mut state, "\"c\", \"a\", \"brand new\"");
+    assert_eq!(
+        texts(&page(&built, "tags/brand-new/index.html"), "main h2 a"),
+        ["E5"]
+    );
+    let sitemap = String::from_utf8(built.output.get("sitemap.xml").unwrap().to_vec()).unwrap();
+    assert!(sitemap.contains("/tags/brand-new/</loc>"), "{sitemap}");
+    assert_eq!(tag_count(&built, "brand"), "brand new 1");
+}
+
+/// Tag edits on a site whose popular tags list more articles than related articles
+/// take candidates from (`CANDIDATES_PER_LIST`), with tags spelled two ways
+/// ("Alpha", "alpha": one tag, spelled as its first article spells it): every edit
+/// takes the fast path and gives a full build's bytes.
+#[test]
+fn tag_edits_on_popular_tags_give_the_same_bytes_as_a_full_build() {
+    const TAGS: &[&str] = &["Alpha", "alpha", "Beta", "gamma", "delta"];
+    let tags_line = |rng: &mut Rng, extra: &str| {
+        let mut tags: Vec<String> = (0..1 + rng.below(3))
+            .map(|_| format!("\"{}\"", TAGS[rng.below(TAGS.len())]))
+            .collect();
+        if !extra.is_empty() {
+            tags.push(format!("\"{extra}\""));
+        }
+        format!("tags = [{}]", tags.join(", "))
+    };
+    let site = TestSite::new();
+    site.term("aod.md", "term = \"AOD\"", "An air defence idea.");
+    let mut rng = Rng(7);
+    for i in 0..300 {
+        let body = if i % 3 == 0 {
+            "The AOD.\n"
+        } else {
+            "Plain words.\n"
+        };
+        let tags = tags_line(&mut rng, "");
+        site.article(
+            &format!("a{i:03}.md"),
+            &format!(
+                "title = \"A{i}\"\ndate = {}-{:02}-{:02}\n{tags}",
+                2000 + i / 12,
+                1 + i % 12,
+                1 + i % 28
+            ),
+            body,
+        );
+    }
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    state.rebuild().unwrap();
+    for step in 0..12 {
+        let file = format!("content/articles/a{:03}.md", rng.below(300));
+        let text = std::fs::read_to_string(site.path(&file)).unwrap();
+        let start = text.find("tags = [").unwrap();
+        let extra = if step % 4 == 0 {
+            format!("new {step}")
+        } else {
+            String::new()
+        };
+        replace_line(&site, &file, &text, start, &tags_line(&mut rng, &extra));
+        let edited = state
+            .rebuild_changed(Some(std::slice::from_ref(&file)))
+            .map(Rebuilt::complete)
+            .unwrap();
+        let full = kiji::build(site.root(), &site.options()).unwrap();
+        assert_eq!(
+            full.output.changed_paths(&edited.built.output),
+            Vec::<String>::new(),
+            "step {step}, {file}"
+        );
+        let unchanged = text == std::fs::read_to_string(site.path(&file)).unwrap();
+        assert!(
+            edited.work.front_matter_edit || unchanged,
+            "step {step}: {}",
+            edited.work
+        );
+    }
 }
