@@ -718,7 +718,7 @@ type PageMap = HashMap<String, (u64, FileBytes)>;
 /// Cached page bytes, keyed by output path, valid while the context hashes the same.
 #[derive(Default)]
 pub struct PageCache {
-    /// Hash of the templates (and the base path their `url` helper adds).
+    /// The templates the pages were rendered with (`Theme::fingerprint`).
     env: u64,
     pages: Mutex<PageMap>,
     rendered: AtomicUsize,
@@ -726,13 +726,8 @@ pub struct PageCache {
 }
 
 impl PageCache {
-    pub fn begin(&mut self, theme: &Theme, base_path: &str) {
-        let mut h = FxHasher::default();
-        base_path.hash(&mut h);
-        for (name, t) in &theme.templates {
-            (name, &*t.text).hash(&mut h);
-        }
-        let env = h.finish();
+    pub fn begin(&mut self, theme: &Theme) {
+        let env = theme.fingerprint();
         let pages = self.pages.get_mut().unwrap_or_else(|p| p.into_inner());
         if env != self.env {
             pages.clear();

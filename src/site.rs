@@ -125,7 +125,7 @@ fn build_with(
     );
     if let Some(c) = cache.as_deref_mut() {
         c.docs.begin(&config, &content);
-        c.pages.begin(&theme, &config.base_path());
+        c.pages.begin(&theme);
     }
     let mut linked = match link(
         &content,

@@ -53,8 +53,10 @@ pub struct Theme {
     pub tera: Tera,
     pub templates: BTreeMap<String, TemplateSource>,
     pub assets: BTreeMap<String, Vec<u8>>,
-    /// What the templates' `url` helper was compiled with.
-    base_path: String,
+    /// A hash of every template's name and text and of the base path their `url`
+    /// helper adds: what the compiled templates, and every page rendered with them,
+    /// depend on (`Theme::load_reusing`, `incremental::PageCache`).
+    fingerprint: u64,
 }
 
 impl Theme {
@@ -119,15 +121,8 @@ impl Theme {
         if diags.has_errors() {
             return Err(diags);
         }
-        let same_sources = |p: &&Theme| {
-            p.base_path == base_path
-                && p.templates.len() == templates.len()
-                && p.templates
-                    .iter()
-                    .zip(&templates)
-                    .all(|((a, x), (b, y))| a == b && x.text == y.text)
-        };
-        let tera = match previous.filter(same_sources) {
+        let fingerprint = fingerprint(&templates, base_path);
+        let tera = match previous.filter(|p| p.fingerprint == fingerprint) {
             Some(p) => p.tera.clone(),
             None => compile(&templates, base_path)?,
         };
@@ -135,14 +130,28 @@ impl Theme {
             tera,
             templates,
             assets,
-            base_path: base_path.to_string(),
+            fingerprint,
         })
+    }
+
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     /// A diagnostic for a Tera error, naming the template file and, where it can, the line.
     pub fn template_error(&self, template: &str, err: &tera::Error) -> Diagnostic {
         template_diagnostic(&self.templates, template, err)
     }
+}
+
+fn fingerprint(templates: &BTreeMap<String, TemplateSource>, base_path: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    base_path.hash(&mut h);
+    for (name, t) in templates {
+        (name, &*t.text).hash(&mut h);
+    }
+    h.finish()
 }
 
 fn read_dir_files(
