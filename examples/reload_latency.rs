@@ -11,9 +11,9 @@
 //! The site is copied (or generated) into a temp folder, so the sources are never
 //! touched. Options: `--runs N` (default 15); `--edit title` changes the article's
 //! title instead of appending to its body, `--edit updated` its "last updated" date
-//! (front matter `updated`), `--edit tags` gives it one more tag (which moves it onto
-//! another tag page and changes related articles: the full path, with its caches).
-//! Prints min / median / max.
+//! (front matter `updated`), `--edit tags` gives it one more tag (another tag page,
+//! new related articles), `--edit events` one more event (the timeline pages, the
+//! calendar). Prints min / median / max.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -69,6 +69,16 @@ fn main() {
             Some("tags") => {
                 let at = original.find("tags = [").expect("a TOML tags list") + "tags = [".len();
                 format!("{}\"latency-{run}\", {}", &original[..at], &original[at..])
+            }
+            // One more event, dated a different month each time: the timeline pages,
+            // the calendar and the article's own page.
+            Some("events") => {
+                let at = 3 + original[3..].find("\n+++").expect("TOML front matter");
+                let event = format!(
+                    "\n\n[[events]]\ndate = \"2001-{:02}\"\ntitle = \"Latency event {run}\"",
+                    1 + run % 12
+                );
+                format!("{}{event}{}", &original[..at], &original[at..])
             }
             _ => format!("{original}\n\nEdit number {run} of the latency benchmark.\n"),
         };

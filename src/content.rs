@@ -189,12 +189,13 @@ impl Article {
     }
 
     /// This article with a new text whose front matter changed only in what pages show
-    /// of it (title, summary, author, source credit, date, updated date) or in its
-    /// tags: it keeps its events, slug and glossary mode, and so its URL and its
-    /// timeline entries. (A new date or title may move it in the article order; the
-    /// caller checks that it does not. New tags change tag pages and related articles;
-    /// the caller updates them, `SiteIndex::retag`.) None if anything else changed, or
-    /// if the new text has anything to report (the full build reports it).
+    /// of it (title, summary, author, source credit, date, updated date), its tags or
+    /// its events: it keeps its slug, draft state and glossary mode, and so its URL.
+    /// (A new date or title may move it in the article order; the caller checks that
+    /// it does not. New tags change tag pages and related articles, new events the
+    /// timeline; the caller updates them: `SiteIndex::retag`, `incremental`'s
+    /// `new_timeline`.) None if anything else changed, or if the new text has anything
+    /// to report (the full build reports it).
     pub fn with_new_display_fields(&self, text: Arc<str>) -> Option<Article> {
         let source = SourceFile {
             kind: SourceKind::Article,
@@ -211,7 +212,6 @@ impl Article {
         let keeps_its_place = diags.is_empty()
             && new.draft == self.draft
             && new.slug == self.slug
-            && new.events == self.events
             && new.link_mode == self.link_mode;
         keeps_its_place.then_some(new)
     }

@@ -18,7 +18,9 @@
 //! its title, summary, author, credit or dates — that keeps its place (the pages
 //! that name it, the glossary and timeline patched entry by entry).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use rayon::prelude::*;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
@@ -416,6 +418,7 @@ impl SiteState {
                 }
             }
         }
+        let timeline = new_timeline(world, &mut edits, &articles)?;
         // The kept site takes the edits. Only a template can fail from here on; then
         // the kept site is dropped and the full path builds it again.
         world.linked.articles = articles;
@@ -425,7 +428,18 @@ impl SiteState {
             // `e.article` keeps the old version.
             std::mem::swap(&mut world.content.articles[e.i], &mut e.article);
         }
-        let retagged = retag(world, &mut self.cache.index, &edits);
+        let events_changed = timeline.is_some();
+        let mut reach = crate::render::Reach::default();
+        if let Some(t) = timeline {
+            reach.articles = t.articles;
+            world.events = t.events;
+            world.linked.event_html = t.html;
+            world.linked.event_terms = t.terms;
+            for (key, text, r) in t.renders {
+                self.cache.docs.keep(key, text, r);
+            }
+        }
+        let retagged = update_index(world, &mut self.cache.index, &edits, events_changed);
         let data = world.linked.site_data(
             &world.config,
             &world.theme,
@@ -434,9 +448,16 @@ impl SiteState {
             &world.index,
             world.today,
         );
+        if events_changed {
+            reach.timeline = true;
+            reach.glossary = world.prepared.reevent(&data);
+        }
         if !retagged.tags.is_empty() {
             world.prepared.retag(&data, &retagged);
         }
+        reach.articles.extend(retagged.related);
+        reach.tags = retagged.tags;
+        reach.listed = retagged.listed;
         for e in edits.iter().filter(|e| e.front_matter) {
             naming.push((e.i, world.prepared.refresh_article(&data, e.i)));
         }
@@ -447,7 +468,7 @@ impl SiteState {
             &self.cache.pages,
             &edits,
             &naming,
-            &retagged,
+            &reach,
             &world.output,
         );
         let Some((output, pending, pages)) = rendered else {
@@ -490,23 +511,153 @@ impl SiteState {
     }
 }
 
+/// The timeline after `edits`, when they change an article's events: every event
+/// gathered again, the bodies of new or changed ones rendered (the rest reused), and
+/// the articles whose pages show a changed event. Some(None) if no event changed;
+/// None if the new timeline has anything to report (the full path reports it).
+fn new_timeline(
+    world: &mut World,
+    edits: &mut [Edit],
+    articles: &[SharedRender],
+) -> Option<Option<NewTimeline>> {
+    if edits
+        .iter()
+        .all(|e| e.article.events == world.content.articles[e.i].events)
+    {
+        return Some(None);
+    }
+    crate::progress::timings::mark("edit: timeline");
+    // Gathered from the content as edited: the edits go in, and back out.
+    let swap = |world: &mut World, edits: &mut [Edit]| {
+        for e in edits.iter_mut() {
+            std::mem::swap(&mut world.content.articles[e.i], &mut e.article);
+        }
+    };
+    swap(world, edits);
+    let (events, diags) = crate::timeline::gather(&world.content);
+    swap(world, edits);
+    let world = &*world;
+    let content = &world.content;
+    if !diags.is_empty() {
+        return None;
+    }
+    let old: HashMap<&str, usize> = world
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.as_str(), i))
+        .collect();
+    let reused = |e: &Event| {
+        old.get(e.id.as_str()).copied().filter(|&o| {
+            let was = &world.events[o];
+            (&was.body, &was.title, &was.origin.file) == (&e.body, &e.title, &e.origin.file)
+        })
+    };
+    let renders: Vec<Option<(Arc<str>, Rendered)>> = events
+        .par_iter()
+        .map(|e| {
+            if reused(e).is_some() {
+                return None;
+            }
+            let text: Arc<str> = Arc::from(e.body.as_deref().unwrap_or(""));
+            let r = world.env.render_event(e, &text);
+            Some((text, r))
+        })
+        .collect();
+    if renders.iter().flatten().any(|(_, r)| !r.errors.is_empty()) {
+        return None;
+    }
+    let mut anchors = Diagnostics::new();
+    site::check_event_anchors(content, &events, articles, &mut anchors);
+    if !anchors.is_empty() {
+        return None;
+    }
+    let mut t = NewTimeline::default();
+    for (e, r) in events.iter().zip(renders) {
+        match (r, reused(e)) {
+            (None, Some(o)) => {
+                t.html.push(world.linked.event_html[o].clone());
+                t.terms.push(world.linked.event_terms[o].clone());
+            }
+            (Some((text, r)), _) => {
+                t.html.push(r.html.clone());
+                t.terms.push(world.env.event_terms(e, &r));
+                t.renders
+                    .push((event_key(&e.id, &e.origin.file), text, Arc::new(r)));
+            }
+            (None, None) => unreachable!("an event is either reused or rendered"),
+        }
+    }
+    // The articles that show an event that is new, gone or changed.
+    let mut shown: BTreeSet<usize> = BTreeSet::new();
+    let now: HashMap<&str, &Event> = events.iter().map(|e| (e.id.as_str(), e)).collect();
+    for was in &world.events {
+        if !now
+            .get(was.id.as_str())
+            .is_some_and(|e| e.shows_the_same(was))
+        {
+            shown.extend(was.refs.iter().map(|r| r.article));
+        }
+    }
+    for e in &events {
+        if !old
+            .get(e.id.as_str())
+            .is_some_and(|&o| world.events[o].shows_the_same(e))
+        {
+            shown.extend(e.refs.iter().map(|r| r.article));
+        }
+    }
+    t.articles = shown.into_iter().collect();
+    t.events = events;
+    Some(Some(t))
+}
+
+/// A timeline made again after an edit (`new_timeline`).
+#[derive(Default)]
+struct NewTimeline {
+    events: Vec<Event>,
+    html: Vec<String>,
+    terms: Vec<Vec<usize>>,
+    /// The bodies rendered, for the document cache.
+    renders: Vec<(String, Arc<str>, SharedRender)>,
+    /// Articles whose pages show a changed event.
+    articles: Vec<usize>,
+}
+
 /// After `edits` are applied to the world's content (each keeping the article's old
-/// version): the index as it is for their new tags, if any changed. The kept index is
-/// changed in place, and kept again under the key of its new inputs.
-fn retag(world: &mut World, kept: &mut IndexCache, edits: &[Edit]) -> Retagged {
+/// version) and its timeline: the index as it is for their new tags and events, if
+/// any changed. The kept index is changed in place, and kept again under the key of
+/// its new inputs.
+fn update_index(
+    world: &mut World,
+    kept: &mut IndexCache,
+    edits: &[Edit],
+    events_changed: bool,
+) -> Retagged {
     let before: Vec<(usize, &[String])> = edits
         .iter()
         .filter(|e| e.article.tags != world.content.articles[e.i].tags)
         .map(|e| (e.i, e.article.tags.as_slice()))
         .collect();
-    if before.is_empty() {
+    if before.is_empty() && !events_changed {
         return Retagged::default();
     }
-    crate::progress::timings::mark("edit: retag");
+    crate::progress::timings::mark("edit: index");
     kept.forget();
     let mentions = world.linked.mentions();
-    let retagged =
-        Arc::make_mut(&mut world.index).retag(&world.content.articles, &mentions, &before);
+    let index = Arc::make_mut(&mut world.index);
+    if events_changed {
+        index.reevent(
+            world.content.articles.len(),
+            &world.events,
+            &world.linked.event_terms,
+        );
+    }
+    let retagged = if before.is_empty() {
+        Retagged::default()
+    } else {
+        index.retag(&world.content.articles, &mentions, &before)
+    };
     let key = index_key(
         &world.content,
         &mentions,
@@ -559,7 +710,7 @@ fn render_edits(
     cache: &PageCache,
     edits: &[Edit],
     naming: &[(usize, crate::render::Naming)],
-    retagged: &Retagged,
+    reach: &crate::render::Reach,
     kept: &crate::output::Output,
 ) -> Option<(crate::output::Output, PendingFiles, usize)> {
     let mut output = kept.clone();
@@ -574,19 +725,33 @@ fn render_edits(
         (files, pages.owned_search_docs())
     } else {
         rayon::join(
-            || pages.pages_naming(naming, retagged, kept),
+            || pages.pages_naming(naming, reach, kept),
             || pages.owned_search_docs(),
         )
     };
     let files = files.ok()?;
     let count = files.iter().filter(|(p, _)| p.ends_with(".html")).count();
+    // A page the kept site did not have, or one it had that is gone: the sitemap
+    // lists other pages.
+    let new_page = files.iter().any(|(p, _)| !kept.files.contains_key(p));
+    let mut gone = false;
+    if reach.timeline {
+        // Every timeline page was written again: one that was not is of a tag no
+        // event has any more.
+        let written: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        let before = output.files.len();
+        output
+            .files
+            .retain(|p, _| !p.starts_with("timeline/tags/") || written.contains(p.as_str()));
+        gone |= output.files.len() != before;
+        output.insert("timeline.ics", pages.calendar());
+    }
     for (path, bytes) in files {
         output.insert_shared(path, bytes);
     }
     crate::progress::timings::mark("edit: files");
     // A tag no article has any more has no page.
-    let mut gone = false;
-    for slug in retagged
+    for slug in reach
         .tags
         .iter()
         .filter(|s| !data.index.tags.contains_key(*s))
@@ -596,16 +761,12 @@ fn render_edits(
             .remove(&format!("tags/{slug}/index.html"))
             .is_some();
     }
-    let new_tag = retagged
-        .tags
-        .iter()
-        .any(|s| !kept.files.contains_key(&format!("tags/{s}/index.html")));
     let redated = edits.iter().any(|e| e.redated);
     // The feed's own date is the newest date of any article, listed or not.
     if redated || edits.iter().any(|e| e.i < data.config.feed.limit) {
         output.insert("feed.xml", crate::publish::feed(data));
     }
-    if gone || new_tag {
+    if gone || new_page {
         output.insert("sitemap.xml", crate::publish::sitemap(&output, data));
     } else if redated {
         let redated: Vec<usize> = edits.iter().filter(|e| e.redated).map(|e| e.i).collect();

@@ -73,18 +73,8 @@ impl SiteIndex {
                 y.count.cmp(&x.count).then(x.article.cmp(&y.article))
             });
         }
-        let mut term_events = vec![Vec::new(); term_count];
-        for (e, terms) in event_terms.iter().enumerate() {
-            for &t in terms {
-                term_events[t].push(e);
-            }
-        }
-        let mut article_events = vec![Vec::new(); articles.len()];
-        for (e, event) in events.iter().enumerate() {
-            for r in &event.refs {
-                article_events[r.article].push(e);
-            }
-        }
+        let (term_events, article_events) =
+            event_lists(articles.len(), term_count, events, event_terms);
         let tags = tags(articles);
         let related = related_all(articles, mentions, &backlinks, &tags);
         SiteIndex {
@@ -94,6 +84,37 @@ impl SiteIndex {
             related,
             tags,
         }
+    }
+}
+
+/// Per term, the events that mention it; per article, its events.
+fn event_lists(
+    article_count: usize,
+    term_count: usize,
+    events: &[Event],
+    event_terms: &[Vec<usize>],
+) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+    let mut term_events = vec![Vec::new(); term_count];
+    for (e, terms) in event_terms.iter().enumerate() {
+        for &t in terms {
+            term_events[t].push(e);
+        }
+    }
+    let mut article_events = vec![Vec::new(); article_count];
+    for (e, event) in events.iter().enumerate() {
+        for r in &event.refs {
+            article_events[r.article].push(e);
+        }
+    }
+    (term_events, article_events)
+}
+
+impl SiteIndex {
+    /// After the timeline changed (and nothing the other lists read): which events
+    /// each term and each article has.
+    pub fn reevent(&mut self, article_count: usize, events: &[Event], event_terms: &[Vec<usize>]) {
+        (self.term_events, self.article_events) =
+            event_lists(article_count, self.term_events.len(), events, event_terms);
     }
 }
 

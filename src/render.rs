@@ -50,7 +50,7 @@ pub fn register_helpers(tera: &mut Tera, base_path: &str) {
     });
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DateView {
     pub iso: String,
     pub human: String,
@@ -159,7 +159,7 @@ struct RelatedView {
     shared_tags: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventLink {
     pub title: String,
     pub url: String,
@@ -218,6 +218,13 @@ impl TermView {
             tip: self.tip.clone(),
             articles,
             events: self.events.clone(),
+        }
+    }
+
+    fn with_events(&self, events: Vec<EventLink>) -> TermView {
+        TermView {
+            events,
+            ..self.with_articles(self.articles.clone())
         }
     }
 }
@@ -490,13 +497,9 @@ impl Pages<'_> {
     /// stored (or written) as soon as it is made. The dev server (with a page cache)
     /// makes the search index when it is first asked for: `site::World::pending_search`.
     fn site_files(&self, output: &Output) -> Vec<(String, FileBytes)> {
-        let data = self.data;
         let mut files: Vec<(String, Vec<u8>)> = vec![
             ("glossary.json".into(), self.glossary_json()),
-            (
-                "timeline.ics".into(),
-                crate::ical::calendar(data.config, &self.events, data.today),
-            ),
+            ("timeline.ics".into(), self.calendar()),
         ];
         if self.pages.is_none() {
             files.extend(crate::search::files(&self.search_docs()));
@@ -631,6 +634,22 @@ fn replace_each_once(
     Some(out)
 }
 
+/// What an edit changed beyond the pages that name the edited articles
+/// (`Pages::pages_naming`): tag lists, related lists, the timeline.
+#[derive(Debug, Default)]
+pub struct Reach {
+    /// The slugs of the tags an article joined or left (`index::Retagged::tags`).
+    pub tags: Vec<String>,
+    /// Articles whose own pages changed: new related lists, new events.
+    pub articles: Vec<usize>,
+    /// The articles on a changed tag's list (`index::Retagged::listed`).
+    pub listed: Vec<usize>,
+    /// The timeline changed: every timeline page is written again in full.
+    pub timeline: bool,
+    /// Some term's events changed: the glossary is written again in full.
+    pub glossary: bool,
+}
+
 /// What other pages show of one article besides lists of articles: the events that
 /// link to it (timeline pages) and the terms it mentions (the glossary), each with its
 /// view as it was before the edit (an event's with its JSON-LD), for the pages that
@@ -740,13 +759,7 @@ impl Prepared {
         };
         prepared.events = prepared.event_views(data);
         prepared.timeline_tags = prepared.timeline_tags();
-        let mut links: Vec<TagLink> = prepared
-            .timeline_tags
-            .iter()
-            .map(|t| t.link.clone())
-            .collect();
-        links.sort_by(|a, b| a.name.cmp(&b.name));
-        prepared.timeline_tag_links = links;
+        prepared.timeline_tag_links = prepared.timeline_tag_links();
         prepared.terms = Arc::new(
             prepared
                 .term_views(data)
@@ -760,6 +773,37 @@ impl Prepared {
             native::Chrome::new(&pages.site_view())
         });
         prepared
+    }
+
+    /// After the timeline changed (`SiteIndex::reevent`, already applied to `data`):
+    /// every event's view, JSON-LD and tags, and the events of each term. Returns
+    /// whether any term's events changed.
+    pub fn reevent(&mut self, data: &SiteData<'_>) -> bool {
+        self.events = self.event_views(data);
+        self.timeline_tags = self.timeline_tags();
+        self.timeline_tag_links = self.timeline_tag_links();
+        self.event_ld = self.event_ld(data.config);
+        let events: Vec<Vec<EventLink>> = data
+            .index
+            .term_events
+            .iter()
+            .map(|list| list.iter().map(|&e| self.event_link(e)).collect())
+            .collect();
+        let mut changed = false;
+        for (t, events) in events.into_iter().enumerate() {
+            if self.terms[t].events != events {
+                let view = Arc::new(self.terms[t].with_events(events));
+                Arc::make_mut(&mut self.terms)[t] = view;
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    fn timeline_tag_links(&self) -> Vec<TagLink> {
+        let mut links: Vec<TagLink> = self.timeline_tags.iter().map(|t| t.link.clone()).collect();
+        links.sort_by(|a, b| a.name.cmp(&b.name));
+        links
     }
 
     /// After some articles changed their tags (`SiteIndex::retag`, already applied to
@@ -1437,7 +1481,7 @@ impl Pages<'_> {
     pub fn pages_naming(
         &self,
         edited: &[(usize, Naming)],
-        retagged: &crate::index::Retagged,
+        reach: &Reach,
         kept: &Output,
     ) -> Result<Vec<(String, FileBytes)>, Diagnostics> {
         let d = self.data;
@@ -1464,10 +1508,10 @@ impl Pages<'_> {
                 .filter(|(_, rel)| rel.iter().any(|r| is_edited.contains(&r.article)))
                 .map(|(j, _)| j),
         );
-        tags.extend(retagged.tags.iter().cloned());
-        articles.extend(&retagged.related);
+        tags.extend(reach.tags.iter().cloned());
+        articles.extend(&reach.articles);
         if self.native_chrome(&["article.html"]).is_none() {
-            articles.extend(&retagged.listed);
+            articles.extend(&reach.listed);
         }
         // What each changed term and event looked like before the first of the edits.
         let mut terms_before: BTreeMap<usize, &TermView> = BTreeMap::new();
@@ -1515,20 +1559,30 @@ impl Pages<'_> {
         // The biggest first (as in `render_all`): the glossary, the timeline and the
         // home page each list every term, event or article.
         let mut jobs: Vec<PageJob<'_>> = Vec::new();
-        if glossary {
+        // After a change to the timeline or to the terms' events, the kept pages are
+        // not what the views before the edit would patch: they are written in full.
+        if reach.glossary {
+            jobs.push(Box::new(move || p.glossary_page()));
+        } else if glossary {
             jobs.push(Box::new(move || {
                 p.patched(kept, "glossary/index.html", "glossary.html", glossary_patch)
                     .map_or_else(|| p.glossary_page(), Ok)
             }));
         }
-        if !events.is_empty() {
+        if reach.timeline {
+            jobs.push(Box::new(move || p.timeline_page(None)));
+        } else if !events.is_empty() {
             jobs.push(Box::new(move || {
                 p.patched(kept, "timeline/index.html", "timeline.html", timeline_patch)
                     .map_or_else(|| p.timeline_page(None), Ok)
             }));
         }
         jobs.push(Box::new(move || p.index_page()));
-        if !events.is_empty() {
+        if reach.timeline {
+            for tag in &self.timeline_tags {
+                jobs.push(Box::new(move || p.timeline_page(Some(tag))));
+            }
+        } else if !events.is_empty() {
             for tag in &self.timeline_tags {
                 if tag.events.iter().any(|e| events.contains(e)) {
                     let pieces = timeline_pieces(&|e| tag.events.binary_search(&e).is_ok());
@@ -1544,7 +1598,7 @@ impl Pages<'_> {
         for tag in tags.iter().filter_map(|slug| d.index.tags.get(slug)) {
             jobs.push(Box::new(move || p.tag_page(tag)));
         }
-        if !retagged.tags.is_empty() {
+        if !reach.tags.is_empty() {
             jobs.push(Box::new(move || p.tags_page()));
         }
         if is_edited.iter().any(|&i| i < 5) {
@@ -1584,6 +1638,11 @@ impl Pages<'_> {
             None,
         );
         self.render("search.html", "search/index.html".into(), page, |_| {})
+    }
+
+    /// timeline.ics, as the timeline is now.
+    pub fn calendar(&self) -> Vec<u8> {
+        crate::ical::calendar(self.data.config, &self.events, self.data.today)
     }
 
     fn not_found_page(&self) -> PageResult {

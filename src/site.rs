@@ -370,6 +370,40 @@ impl LinkEnv {
     }
 }
 
+impl LinkEnv {
+    /// Renders the body of event `e` (`text`).
+    pub fn render_event(&self, e: &Event, text: &Arc<str>) -> Rendered {
+        let prefix = format!("e-{}-", e.id);
+        let doc = Doc {
+            file: &e.origin.file,
+            text,
+            body_offset: 0,
+            body_line: 1,
+            dir: "articles",
+            link_mode: LinkMode::First,
+            exclude_term: None,
+            id_prefix: &prefix,
+            article: None,
+            searchable: false,
+        };
+        self.renderer().render(&doc, &self.links())
+    }
+
+    /// The terms event `e` mentions, in its body (rendered as `r`) or its title.
+    pub fn event_terms(&self, e: &Event, r: &Rendered) -> Vec<usize> {
+        let mut terms: Vec<usize> = r.mentions.iter().map(|m| m.term).collect();
+        terms.extend(
+            self.glossary
+                .find_mentions(&e.title)
+                .into_iter()
+                .map(|(_, _, t)| t),
+        );
+        let mut seen = HashSet::new();
+        terms.retain(|t| seen.insert(*t));
+        terms
+    }
+}
+
 /// The linked content: every article, definition and event body as HTML.
 pub struct Linked {
     pub articles: Vec<SharedRender>,
@@ -434,7 +468,6 @@ fn link(
 ) -> Result<Linked, Diagnostics> {
     let links = env.links();
     let renderer = env.renderer();
-    let glossary = &env.glossary;
     crate::progress::stage("linking", content.articles.len());
     // Cached renders are taken out first (sequentially), then only the rest rendered.
     let mut cached: Vec<Option<SharedRender>> = content
@@ -511,20 +544,7 @@ fn link(
             if let Some(r) = hit.take() {
                 return r;
             }
-            let prefix = format!("e-{}-", e.id);
-            let doc = Doc {
-                file: &e.origin.file,
-                text,
-                body_offset: 0,
-                body_line: 1,
-                dir: "articles",
-                link_mode: LinkMode::First,
-                exclude_term: None,
-                id_prefix: &prefix,
-                article: None,
-                searchable: false,
-            };
-            Arc::new(renderer.render(&doc, &links))
+            Arc::new(env.render_event(e, text))
         })
         .collect();
     if let Some(c) = cache {
@@ -568,18 +588,7 @@ fn link(
     let event_terms = events
         .iter()
         .zip(&event_docs)
-        .map(|(e, r)| {
-            let mut terms: Vec<usize> = r.mentions.iter().map(|m| m.term).collect();
-            terms.extend(
-                glossary
-                    .find_mentions(&e.title)
-                    .into_iter()
-                    .map(|(_, _, t)| t),
-            );
-            let mut seen = HashSet::new();
-            terms.retain(|t| seen.insert(*t));
-            terms
-        })
+        .map(|(e, r)| env.event_terms(e, r))
         .collect();
     Ok(Linked {
         articles,
@@ -712,7 +721,7 @@ pub fn all_ids(r: &Rendered) -> HashSet<&str> {
         .collect()
 }
 
-fn check_event_anchors(
+pub fn check_event_anchors(
     content: &Content,
     events: &[Event],
     articles: &[SharedRender],

@@ -9,7 +9,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::slug::slugify;
 
 /// An article's claim on an event, with the anchor it points at in the article.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EventRef {
     pub article: usize,
     pub anchor: Option<String>,
@@ -25,6 +25,20 @@ pub struct Event {
     pub tags: Vec<String>,
     pub refs: Vec<EventRef>,
     pub origin: Origin,
+}
+
+impl Event {
+    /// Whether `other` is this event as every page shows it: the same id, date, title,
+    /// body, tags and articles, from the same file.
+    pub fn shows_the_same(&self, other: &Event) -> bool {
+        self.id == other.id
+            && self.date == other.date
+            && self.title == other.title
+            && self.body == other.body
+            && self.tags == other.tags
+            && self.refs == other.refs
+            && self.origin.file == other.origin.file
+    }
 }
 
 /// Gathers every event, de-duplicating by `id` or by date and title. An event naming an

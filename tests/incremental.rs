@@ -94,7 +94,35 @@ fn replace_line(site: &TestSite, file: &str, text: &str, start: usize, line: &st
 /// One random edit of the kinds an editor makes: what it did, and the file it touched
 /// (root-relative), as the watcher would name it.
 fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> (String, String) {
-    match rng.below(20) {
+    match rng.below(23) {
+        20..=22 => {
+            // Only the events change: a new date or title (a new event), one shared
+            // with other articles (merged into one), a term in its body, a tag.
+            let i = rng.below(4);
+            let file = format!("content/articles/a{i}.md");
+            let Ok(text) = std::fs::read_to_string(site.path(&file)) else {
+                return (format!("reevent missing a{i}.md"), file);
+            };
+            let Some(start) = text.find("[[events]]") else {
+                return (format!("reevent a{i}.md without events"), file);
+            };
+            let end = start + text[start..].find("\n+++").unwrap();
+            let month = 1 + rng.below(9);
+            let word = WORDS[rng.below(WORDS.len())];
+            let events = match rng.below(5) {
+                0 => format!("[[events]]\ndate = \"2024-0{month}\"\ntitle = \"Event {i} about the {word}\""),
+                1 => format!("[[events]]\ndate = \"2024-0{month}\"\ntitle = \"Event {i}\"\n\n[[events]]\ndate = \"2023\"\ntitle = \"Shared event\"\ntags = [\"e{}\"]", rng.below(2)),
+                2 => format!("[[events]]\ndate = \"2024-0{month}\"\ntitle = \"Event {i}\"\nbody = \"The AOD, {step}.\""),
+                3 => format!("[[events]]\ndate = \"2024-0{month}\"\ntitle = \"Event {i}\"\ntags = [\"e{}\"]", rng.below(3)),
+                _ => "[[events]]\ndate = \"2023\"\ntitle = \"Shared event\"".to_string(),
+            };
+            std::fs::write(
+                site.path(&file),
+                format!("{}{events}{}", &text[..start], &text[end..]),
+            )
+            .unwrap();
+            (format!("reevent a{i}.md"), file)
+        }
         17..=19 => {
             // A new date, or a first `updated` date: a day later within its month
             // keeps the article's place (each article has a month of its own), a new
@@ -235,7 +263,8 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
     let mut front_matter_edits = 0;
     let mut redates = 0;
     let mut retags = 0;
-    for seed in 0..4u64 {
+    let mut reevents = 0;
+    for seed in 0..6u64 {
         let site = seed_site();
         let mut state = SiteState::new(site.root().to_path_buf(), site.options());
         let mut rng = Rng(seed);
@@ -266,6 +295,7 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
                     };
                     redates += fast_edit("redate");
                     retags += fast_edit("retag");
+                    reevents += fast_edit("reevent");
                 }
                 (Err(a), Err(b)) => {
                     assert_eq!(a.render(), b.render(), "seed {seed}, after {history:?}")
@@ -291,6 +321,10 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
     );
     assert!(redates >= 3, "only {redates} date edits took the fast path");
     assert!(retags >= 2, "only {retags} tag edits took the fast path");
+    assert!(
+        reevents >= 3,
+        "only {reevents} event edits took the fast path"
+    );
 }
 
 #[test]
@@ -762,4 +796,76 @@ fn tag_edits_on_popular_tags_give_the_same_bytes_as_a_full_build() {
             edited.work
         );
     }
+}
+
+/// An event edit is a front matter edit too: the dev server gathers the timeline
+/// again, renders the bodies of the events that changed, and writes the timeline
+/// pages, the glossary (a term's events) and the page of every article that shows a
+/// changed event, even one far from the edited article in the order. The site reads
+/// as a full build's.
+#[test]
+fn an_event_edit_reaches_the_timeline_the_glossary_and_every_article_showing_it() {
+    let site = TestSite::new();
+    site.term("aod.md", "term = \"AOD\"", "An air defence idea.");
+    // e1 and e6 report the same event (its id); e1, the older, gives its title and
+    // body. They share no tag or term, and are not neighbours.
+    for i in 0..8 {
+        let event = if i == 1 || i == 6 {
+            "\n\n[[events]]\nid = \"summit\"\ndate = \"2020-05\"\ntitle = \"Summit\"\nbody = \"The first body.\""
+        } else {
+            ""
+        };
+        site.article(
+            &format!("e{i}.md"),
+            &format!(
+                "title = \"E{i}\"\ndate = 2025-01-0{}\ntags = [\"t{i}\"]{event}",
+                i + 1
+            ),
+            "Plain words.\n",
+        );
+    }
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    state.rebuild().unwrap();
+    let mut edit_e1 = |from: &str, to: &str| {
+        let file = "content/articles/e1.md";
+        let text = std::fs::read_to_string(site.path(file)).unwrap();
+        assert!(text.contains(from));
+        std::fs::write(site.path(file), text.replace(from, to)).unwrap();
+        let edited = state
+            .rebuild_changed(Some(&[file.to_string()]))
+            .map(Rebuilt::complete)
+            .unwrap();
+        assert!(edited.work.front_matter_edit, "{}", edited.work);
+        let full = kiji::build(site.root(), &site.options()).unwrap();
+        assert_eq!(
+            full.output.changed_paths(&edited.built.output),
+            Vec::<String>::new()
+        );
+        edited.built
+    };
+
+    // A new body, same id: rendered again, with its glossary link; the term lists it.
+    let built = edit_e1("The first body.", "The AOD met.");
+    let timeline = page(&built, "timeline/index.html");
+    let body = texts(&timeline, "#summit .event-body");
+    assert!(body[0].ends_with(" met."), "{body:?}");
+    let links = attrs(&timeline, "#summit .event-body a", "href");
+    assert!(links[0].ends_with("glossary/#aod"), "{links:?}");
+    let glossary = page(&built, "glossary/index.html");
+    assert_eq!(texts(&glossary, ".term-events a"), ["Summit"]);
+
+    // A new title: the page of e6, which reports the same event, shows it.
+    let built = edit_e1("title = \"Summit\"", "title = \"Summit, renamed\"");
+    let e6 = page(&built, "articles/e6/index.html");
+    assert_eq!(texts(&e6, ".mini-timeline a"), ["Summit, renamed"]);
+
+    // A new event with a tag of its own: a timeline tag page, listed in the sitemap.
+    let built = edit_e1(
+        "body = \"The AOD met.\"",
+        "body = \"The AOD met.\"\n\n[[events]]\ndate = \"2021\"\ntitle = \"Drill\"\ntags = [\"navy\"]",
+    );
+    let tagged = page(&built, "timeline/tags/navy/index.html");
+    assert_eq!(texts(&tagged, ".event-title"), ["Drill"]);
+    let sitemap = String::from_utf8(built.output.get("sitemap.xml").unwrap().to_vec()).unwrap();
+    assert!(sitemap.contains("/timeline/tags/navy/</loc>"), "{sitemap}");
 }
