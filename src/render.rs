@@ -73,7 +73,7 @@ pub struct Link {
     pub url: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TagLink {
     pub name: String,
     pub url: String,
@@ -644,10 +644,23 @@ pub struct Reach {
     pub articles: Vec<usize>,
     /// The articles on a changed tag's list (`index::Retagged::listed`).
     pub listed: Vec<usize>,
-    /// The timeline changed: every timeline page is written again in full.
+    /// The timeline changed: its page is written again in full.
     pub timeline: bool,
+    /// The ids of the events that are new, gone or changed.
+    pub events: HashSet<String>,
+    /// The timeline's tags or their counts changed: every timeline tag page is
+    /// written again (each lists them all), not only those showing a changed event.
+    pub timeline_tags: bool,
     /// Some term's events changed: the glossary is written again in full.
     pub glossary: bool,
+}
+
+/// What `Prepared::reevent` changed besides the events.
+pub struct Reevented {
+    /// Some term's events.
+    pub terms: bool,
+    /// The timeline's tags or their counts.
+    pub tags: bool,
 }
 
 /// What other pages show of one article besides lists of articles: the events that
@@ -776,28 +789,62 @@ impl Prepared {
     }
 
     /// After the timeline changed (`SiteIndex::reevent`, already applied to `data`):
-    /// every event's view, JSON-LD and tags, and the events of each term. Returns
-    /// whether any term's events changed.
-    pub fn reevent(&mut self, data: &SiteData<'_>) -> bool {
-        self.events = self.event_views(data);
+    /// the views and JSON-LD of the `changed` events (by id; the others' are moved to
+    /// their new places), the timeline's tags, and the events of each term.
+    pub fn reevent(&mut self, data: &SiteData<'_>, changed: &HashSet<String>) -> Reevented {
+        let mut views: Vec<Option<EventView>> = std::mem::take(&mut self.events)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut ld = std::mem::take(&mut self.event_ld);
+        let kept: HashMap<String, usize> = views
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.as_ref().map(|v| (v.id.clone(), i)))
+            .filter(|(id, _)| !changed.contains(id))
+            .collect();
+        let at: Vec<Option<usize>> = data
+            .events
+            .iter()
+            .map(|e| kept.get(&e.id).copied())
+            .collect();
+        let made: Vec<Option<EventView>> = (0..data.events.len())
+            .into_par_iter()
+            .map(|i| at[i].is_none().then(|| self.event_view(data, i)))
+            .collect();
+        self.events = made
+            .into_iter()
+            .zip(&at)
+            .map(|(new, old)| {
+                new.or_else(|| views[old.expect("kept or made")].take())
+                    .expect("each kept view is moved once")
+            })
+            .collect();
+        self.event_ld = (0..data.events.len())
+            .map(|i| match at[i] {
+                Some(o) => std::mem::take(&mut ld[o]),
+                None => self.one_event_ld(data.config, i),
+            })
+            .collect();
+        let tag_links = std::mem::take(&mut self.timeline_tag_links);
         self.timeline_tags = self.timeline_tags();
         self.timeline_tag_links = self.timeline_tag_links();
-        self.event_ld = self.event_ld(data.config);
+        let tags = tag_links != self.timeline_tag_links;
         let events: Vec<Vec<EventLink>> = data
             .index
             .term_events
             .iter()
             .map(|list| list.iter().map(|&e| self.event_link(e)).collect())
             .collect();
-        let mut changed = false;
+        let mut terms = false;
         for (t, events) in events.into_iter().enumerate() {
             if self.terms[t].events != events {
                 let view = Arc::new(self.terms[t].with_events(events));
                 Arc::make_mut(&mut self.terms)[t] = view;
-                changed = true;
+                terms = true;
             }
         }
-        changed
+        Reevented { terms, tags }
     }
 
     fn timeline_tag_links(&self) -> Vec<TagLink> {
@@ -1579,8 +1626,11 @@ impl Pages<'_> {
         }
         jobs.push(Box::new(move || p.index_page()));
         if reach.timeline {
+            let changed = |e: &usize| reach.events.contains(&self.events[*e].id);
             for tag in &self.timeline_tags {
-                jobs.push(Box::new(move || p.timeline_page(Some(tag))));
+                if reach.timeline_tags || tag.events.iter().any(changed) {
+                    jobs.push(Box::new(move || p.timeline_page(Some(tag))));
+                }
             }
         } else if !events.is_empty() {
             for tag in &self.timeline_tags {
@@ -1638,6 +1688,13 @@ impl Pages<'_> {
             None,
         );
         self.render("search.html", "search/index.html".into(), page, |_| {})
+    }
+
+    /// Whether `path` is the page of a tag of the timeline as it is now.
+    pub fn is_timeline_tag_page(&self, path: &str) -> bool {
+        self.timeline_tags
+            .iter()
+            .any(|t| path == format!("timeline/tags/{}/index.html", t.slug))
     }
 
     /// timeline.ics, as the timeline is now.
