@@ -1,20 +1,23 @@
 //! `timeline.ics`: the timeline as an iCalendar file (RFC 5545) readers can subscribe to.
 //! Every event is all-day, spanning the whole year, month or day it is known to.
 
+use rayon::prelude::*;
+
 use crate::config::SiteConfig;
 use crate::date::PartialDate;
 use crate::render::EventView;
 
 pub fn calendar(config: &SiteConfig, events: &[EventView], today: PartialDate) -> Vec<u8> {
-    let host = config.origin();
-    let host = host
+    let origin = config.origin();
+    let host = origin
         .split("://")
         .nth(1)
         .filter(|h| !h.is_empty())
         .unwrap_or("kiji.local");
     let (y, m, d) = today.first_day();
     let stamp = format!("{y:04}{m:02}{d:02}T000000Z");
-    let mut lines = vec![
+    let mut out = String::new();
+    for line in [
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".to_string(),
         format!("PRODID:-//kiji//{}//EN", escape_text(&config.title)),
@@ -23,39 +26,50 @@ pub fn calendar(config: &SiteConfig, events: &[EventView], today: PartialDate) -
             "X-WR-CALNAME:{}",
             escape_text(&format!("{} timeline", config.title))
         ),
-    ];
-    for e in events {
-        let date = PartialDate::parse(&e.date.iso).expect("event dates are valid");
-        let (sy, sm, sd) = date.first_day();
-        let (ey, em, ed) = date.day_after_end();
-        lines.push("BEGIN:VEVENT".into());
-        lines.push(format!("UID:{}@{host}", e.id));
-        lines.push(format!("DTSTAMP:{stamp}"));
-        lines.push(format!("DTSTART;VALUE=DATE:{sy:04}{sm:02}{sd:02}"));
-        lines.push(format!("DTEND;VALUE=DATE:{ey:04}{em:02}{ed:02}"));
-        lines.push(format!("SUMMARY:{}", escape_text(&e.title)));
-        let mut description = crate::html::strip_tags(&strip_tips(&e.body));
-        if date.precision() != crate::date::Precision::Day {
-            description = format!(
-                "Date known to the {}: {}. {description}",
-                precision_word(date),
-                e.date.human
-            );
-        }
-        lines.push(format!("DESCRIPTION:{}", escape_text(description.trim())));
-        lines.push(format!("URL:{}{}", config.origin(), e.url));
-        if e.upcoming {
-            lines.push("STATUS:TENTATIVE".into());
-        }
-        lines.push("END:VEVENT".into());
+    ] {
+        push_line(&mut out, &line);
     }
-    lines.push("END:VCALENDAR".into());
-    let mut out = String::new();
-    for line in lines {
-        out.push_str(&fold(&line));
-        out.push_str("\r\n");
+    // Each event on its own: 15,000 of them at 10,000 articles, written again by the
+    // dev server whenever an event changes.
+    let blocks: Vec<String> = events
+        .par_iter()
+        .map(|e| event_lines(e, host, &stamp, &origin))
+        .collect();
+    for block in blocks {
+        out.push_str(&block);
     }
+    push_line(&mut out, "END:VCALENDAR");
     out.into_bytes()
+}
+
+/// One event's VEVENT, its lines folded and ended.
+fn event_lines(e: &EventView, host: &str, stamp: &str, origin: &str) -> String {
+    let date = PartialDate::parse(&e.date.iso).expect("event dates are valid");
+    let (sy, sm, sd) = date.first_day();
+    let (ey, em, ed) = date.day_after_end();
+    let mut description = crate::html::strip_tags(&strip_tips(&e.body));
+    if date.precision() != crate::date::Precision::Day {
+        description = format!(
+            "Date known to the {}: {}. {description}",
+            precision_word(date),
+            e.date.human
+        );
+    }
+    let mut out = String::with_capacity(256 + e.title.len() + description.len());
+    let mut line = |text: &str| push_line(&mut out, text);
+    line("BEGIN:VEVENT");
+    line(&format!("UID:{}@{host}", e.id));
+    line(&format!("DTSTAMP:{stamp}"));
+    line(&format!("DTSTART;VALUE=DATE:{sy:04}{sm:02}{sd:02}"));
+    line(&format!("DTEND;VALUE=DATE:{ey:04}{em:02}{ed:02}"));
+    line(&format!("SUMMARY:{}", escape_text(&e.title)));
+    line(&format!("DESCRIPTION:{}", escape_text(description.trim())));
+    line(&format!("URL:{origin}{}", e.url));
+    if e.upcoming {
+        line("STATUS:TENTATIVE");
+    }
+    line("END:VEVENT");
+    out
 }
 
 fn precision_word(date: PartialDate) -> &'static str {
@@ -93,18 +107,30 @@ fn escape_text(text: &str) -> String {
 }
 
 /// Lines longer than 75 octets are folded with CRLF and a space, never inside a character.
+#[cfg(test)]
 fn fold(line: &str) -> String {
-    let mut out = String::with_capacity(line.len() + 8);
+    let mut out = String::new();
+    push_line(&mut out, line);
+    out.truncate(out.len() - 2);
+    out
+}
+
+/// Appends `line`, folded (lines longer than 75 octets go on with CRLF and a space,
+/// never inside a character), and its CRLF.
+fn push_line(out: &mut String, line: &str) {
     let mut width = 0;
-    for c in line.chars() {
+    let mut start = 0;
+    for (at, c) in line.char_indices() {
         if width + c.len_utf8() > 75 {
+            out.push_str(&line[start..at]);
             out.push_str("\r\n ");
+            start = at;
             width = 1;
         }
-        out.push(c);
         width += c.len_utf8();
     }
-    out
+    out.push_str(&line[start..]);
+    out.push_str("\r\n");
 }
 
 #[cfg(test)]
