@@ -298,11 +298,11 @@ impl SiteState {
 
     /// Rebuilds after `changed` files (root-relative: `content/articles/a.md`), or
     /// after unknown changes (None). When every change since the last good build is
-    /// an edit to an article's body that leaves everything other pages show of it
-    /// alone (front matter, headings, glossary mentions, reading time), the edit is
-    /// applied to the kept site: one Markdown render and one page. Anything else
-    /// takes the full path, and so does a failure (so errors read exactly as a
-    /// full build reports them).
+    /// an edit to an article that keeps its slug and its place in the article order
+    /// (`apply_kept_edits`), the edit is applied to the kept site: a body edit is one
+    /// Markdown render and one page, a front matter edit also the pages that show
+    /// what changed. Anything else takes the full path, and so does a failure (so
+    /// errors read exactly as a full build reports them).
     pub fn rebuild_changed(&mut self, changed: Option<&[String]>) -> Result<Rebuilt, Diagnostics> {
         match changed {
             Some(files) => self.dirty.extend(files.iter().cloned()),

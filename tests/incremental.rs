@@ -607,6 +607,22 @@ fn a_typo_fix_reaches_the_article_page_on_both_paths() {
         .is_empty());
 }
 
+/// Rebuilds after an edit to `file` that must take the front matter fast path, and
+/// checks that the site reads as a full build's.
+fn front_matter_edit(site: &TestSite, state: &mut SiteState, file: &str) -> kiji::Built {
+    let edited = state
+        .rebuild_changed(Some(&[file.to_string()]))
+        .map(Rebuilt::complete)
+        .unwrap();
+    assert!(edited.work.front_matter_edit, "{}", edited.work);
+    let full = kiji::build(site.root(), &site.options()).unwrap();
+    assert_eq!(
+        full.output.changed_paths(&edited.built.output),
+        Vec::<String>::new()
+    );
+    edited.built
+}
+
 /// A tag edit is a front matter edit too: the dev server updates the tag lists and the
 /// related articles in place, and renders the tag pages (a tag no article has any more
 /// loses its page), the tags page with its counts, the articles whose related lists
@@ -672,17 +688,7 @@ fn a_tag_edit_reaches_tag_pages_counts_and_related_articles() {
         let end = start + text[start..].find(']').unwrap() + 1;
         let text = format!("{}tags = [{tags}]{}", &text[..start], &text[end..]);
         std::fs::write(site.path(file), text).unwrap();
-        let edited = state
-            .rebuild_changed(Some(&[file.to_string()]))
-            .map(Rebuilt::complete)
-            .unwrap();
-        assert!(edited.work.front_matter_edit, "{}", edited.work);
-        let full = kiji::build(site.root(), &site.options()).unwrap();
-        assert_eq!(
-            full.output.changed_paths(&edited.built.output),
-            Vec::<String>::new()
-        );
-        edited.built
+        front_matter_edit(&site, state, file)
     };
     let tag_count = |built: &kiji::Built, tag: &str| {
         texts(&page(built, "tags/index.html"), "main a.tag")
@@ -831,17 +837,7 @@ fn an_event_edit_reaches_the_timeline_the_glossary_and_every_article_showing_it(
         let text = std::fs::read_to_string(site.path(file)).unwrap();
         assert!(text.contains(from));
         std::fs::write(site.path(file), text.replace(from, to)).unwrap();
-        let edited = state
-            .rebuild_changed(Some(&[file.to_string()]))
-            .map(Rebuilt::complete)
-            .unwrap();
-        assert!(edited.work.front_matter_edit, "{}", edited.work);
-        let full = kiji::build(site.root(), &site.options()).unwrap();
-        assert_eq!(
-            full.output.changed_paths(&edited.built.output),
-            Vec::<String>::new()
-        );
-        edited.built
+        front_matter_edit(&site, &mut state, file)
     };
 
     // A new body, same id: rendered again, with its glossary link; the term lists it.
