@@ -81,6 +81,22 @@ fn article(site: &TestSite, i: usize, rng: &mut Rng, version: usize) {
     );
 }
 
+/// Overrides the built-in article template with `extra` at the end of its content.
+fn article_template_with(site: &TestSite, extra: &str) {
+    let base = kiji::theme::TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == "article.html")
+        .unwrap()
+        .1;
+    site.file(
+        "layouts/article.html",
+        &base.replace(
+            "{% endblock content %}",
+            &format!("{extra}{{% endblock content %}}"),
+        ),
+    );
+}
+
 /// Writes `file` as `text` with the line that begins at `start` replaced by `line`.
 fn replace_line(site: &TestSite, file: &str, text: &str, start: usize, line: &str) {
     let end = start + text[start..].find('\n').unwrap();
@@ -239,18 +255,7 @@ fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> (String, String) {
         }
         _ => {
             let extra = ["", "<p class=\"extra\">{{ article.words }}</p>"][rng.below(2)];
-            let base = kiji::theme::TEMPLATES
-                .iter()
-                .find(|(n, _)| *n == "article.html")
-                .unwrap()
-                .1;
-            site.file(
-                "layouts/article.html",
-                &base.replace(
-                    "{% endblock content %}",
-                    &format!("{extra}{{% endblock content %}}"),
-                ),
-            );
+            article_template_with(site, extra);
             ("edit a template".into(), "layouts/article.html".into())
         }
     }
@@ -406,16 +411,7 @@ fn a_new_title_shows_on_every_page_that_names_the_article() {
     let file = "content/articles/e2.md";
     let text = std::fs::read_to_string(site.path(file)).unwrap();
     std::fs::write(site.path(file), text.replace("Old 2", "New & <b>2</b>")).unwrap();
-    let edited = state
-        .rebuild_changed(Some(&[file.to_string()]))
-        .map(Rebuilt::complete)
-        .unwrap();
-    assert!(edited.work.front_matter_edit, "{}", edited.work);
-    let full = kiji::build(site.root(), &site.options()).unwrap();
-    assert_eq!(
-        full.output.changed_paths(&edited.built.output),
-        Vec::<String>::new()
-    );
+    let edited = front_matter_edit(&site, &mut state, file);
     // Where the new title shows, as text (escaped, never markup).
     let new_title = "New & <b>2</b>";
     let shows = |path: &str, css: &str| {
@@ -609,7 +605,7 @@ fn a_typo_fix_reaches_the_article_page_on_both_paths() {
 
 /// Rebuilds after an edit to `file` that must take the front matter fast path, and
 /// checks that the site reads as a full build's.
-fn front_matter_edit(site: &TestSite, state: &mut SiteState, file: &str) -> kiji::Built {
+fn front_matter_edit(site: &TestSite, state: &mut SiteState, file: &str) -> Rebuilt {
     let edited = state
         .rebuild_changed(Some(&[file.to_string()]))
         .map(Rebuilt::complete)
@@ -620,7 +616,7 @@ fn front_matter_edit(site: &TestSite, state: &mut SiteState, file: &str) -> kiji
         full.output.changed_paths(&edited.built.output),
         Vec::<String>::new()
     );
-    edited.built
+    edited
 }
 
 /// A tag edit is a front matter edit too: the dev server updates the tag lists and the
@@ -667,17 +663,9 @@ fn a_tag_edit_reaches_tag_pages_counts_and_related_articles() {
             "The AOD.\n",
         );
     }
-    let base = kiji::theme::TEMPLATES
-        .iter()
-        .find(|(n, _)| *n == "article.html")
-        .unwrap()
-        .1;
-    site.file(
-        "layouts/article.html",
-        &base.replace(
-            "{% endblock content %}",
-            "<p class=\"tag-counts\">{% for t in article.tags %}{{ t.name }}={{ t.count }} {% endfor %}</p>{% endblock content %}",
-        ),
+    article_template_with(
+        &site,
+        "<p class=\"tag-counts\">{% for t in article.tags %}{{ t.name }}={{ t.count }} {% endfor %}</p>",
     );
     let mut state = SiteState::new(site.root().to_path_buf(), site.options());
     state.rebuild().unwrap();
@@ -688,7 +676,7 @@ fn a_tag_edit_reaches_tag_pages_counts_and_related_articles() {
         let end = start + text[start..].find(']').unwrap() + 1;
         let text = format!("{}tags = [{tags}]{}", &text[..start], &text[end..]);
         std::fs::write(site.path(file), text).unwrap();
-        front_matter_edit(&site, state, file)
+        front_matter_edit(&site, state, file).built
     };
     let tag_count = |built: &kiji::Built, tag: &str| {
         texts(&page(built, "tags/index.html"), "main a.tag")
@@ -837,7 +825,7 @@ fn an_event_edit_reaches_the_timeline_the_glossary_and_every_article_showing_it(
         let text = std::fs::read_to_string(site.path(file)).unwrap();
         assert!(text.contains(from));
         std::fs::write(site.path(file), text.replace(from, to)).unwrap();
-        front_matter_edit(&site, &mut state, file)
+        front_matter_edit(&site, &mut state, file).built
     };
 
     // A new body, same id: rendered again, with its glossary link; the term lists it.
