@@ -97,13 +97,26 @@ pub fn strip_tips(html: &str) -> String {
     out
 }
 
+/// Escapes a TEXT value in one pass: backslash, semicolon and comma get a backslash,
+/// and a line break (CRLF, CR or LF) becomes `\n`.
 fn escape_text(text: &str) -> String {
     // A bare CR would end the content line: a title could forge properties or events.
-    text.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace(',', "\\,")
-        .replace("\r\n", "\\n")
-        .replace(['\r', '\n'], "\\n")
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push_str("\\n");
+            }
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Lines longer than 75 octets are folded with CRLF and a space, never inside a character.
@@ -150,6 +163,28 @@ mod tests {
     fn text_values_are_escaped() {
         assert_eq!(escape_text("a, b; c\nd"), "a\\, b\\; c\\nd");
         assert_eq!(escape_text("a\rEND:VEVENT\r\nb"), "a\\nEND:VEVENT\\nb");
+    }
+
+    #[test]
+    fn one_pass_escaping_reads_as_the_replacements_it_stands_for() {
+        let replaced = |t: &str| {
+            t.replace('\\', "\\\\")
+                .replace(';', "\\;")
+                .replace(',', "\\,")
+                .replace("\r\n", "\\n")
+                .replace(['\r', '\n'], "\\n")
+        };
+        for text in [
+            "",
+            "a\r\r\nb",
+            "\\;,",
+            "\n\r",
+            "x\r\n\ny",
+            "end\r",
+            "日本, 防衛; \\n",
+        ] {
+            assert_eq!(escape_text(text), replaced(text), "{text:?}");
+        }
     }
 
     #[test]
