@@ -853,3 +853,65 @@ fn an_event_edit_reaches_the_timeline_the_glossary_and_every_article_showing_it(
     let sitemap = String::from_utf8(built.output.get("sitemap.xml").unwrap().to_vec()).unwrap();
     assert!(sitemap.contains("/timeline/tags/navy/</loc>"), "{sitemap}");
 }
+
+/// An event edit the timeline refuses (an anchor that is not a heading, an id another
+/// event has) is reported as a full build reports it, and leaves the kept site as it
+/// was: fixed, the next save takes the fast path again and reads as a full build.
+#[test]
+fn a_refused_event_edit_reports_like_a_full_build_and_keeps_the_site() {
+    let site = TestSite::new();
+    for i in 0..4 {
+        site.article(
+            &format!("e{i}.md"),
+            &format!(
+                "title = \"E{i}\"\ndate = 2025-01-0{}\n\n[[events]]\ndate = \"2020-0{}\"\ntitle = \"Event {i}\"\nanchor = \"intro\"",
+                i + 1,
+                i + 1
+            ),
+            "## Intro\n\nPlain words.\n",
+        );
+    }
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    let first = state.rebuild().unwrap();
+    let file = "content/articles/e1.md";
+    let text = std::fs::read_to_string(site.path(file)).unwrap();
+    // e0's event has the id 2020-01-event-0 (its date and title).
+    let refusals = [
+        ("anchor = \"intro\"", "anchor = \"missing\"", "#missing"),
+        (
+            "anchor = \"intro\"",
+            "anchor = \"intro\"\nid = \"2020-01-event-0\"",
+            "the same id",
+        ),
+    ];
+    for (n, (from, to, says)) in refusals.into_iter().enumerate() {
+        std::fs::write(site.path(file), text.replace(from, to)).unwrap();
+        let refused = state
+            .rebuild_changed(Some(&[file.to_string()]))
+            .err()
+            .expect("a refused event is an error");
+        let full = kiji::build(site.root(), &site.options()).err().unwrap();
+        assert_eq!(refused.render(), full.render());
+        assert!(refused.render().contains(says), "{}", refused.render());
+        // Fixed with a new title for the event: the fast path, from the site as it was.
+        let title = format!("Event one, take {n}");
+        std::fs::write(
+            site.path(file),
+            text.replace("title = \"Event 1\"", &format!("title = \"{title}\"")),
+        )
+        .unwrap();
+        let fixed = front_matter_edit(&site, &mut state, file);
+        let changed = first.built.output.changed_paths(&fixed.built.output);
+        assert!(
+            changed.contains(&"timeline/index.html".to_string()),
+            "{changed:?}"
+        );
+        assert_eq!(
+            texts(
+                &page(&fixed.built, "articles/e1/index.html"),
+                ".mini-timeline a"
+            ),
+            [title]
+        );
+    }
+}
