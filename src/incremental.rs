@@ -18,7 +18,7 @@
 //! its title, summary, author, credit or dates — that keeps its place (the pages
 //! that name it, the glossary and timeline patched entry by entry).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use rayon::prelude::*;
 use std::fmt;
@@ -430,9 +430,11 @@ impl SiteState {
         }
         let events_changed = timeline.is_some();
         let mut reach = crate::render::Reach::default();
+        let mut was = Vec::new();
         if let Some(mut t) = timeline {
             reach.articles = std::mem::take(&mut t.articles);
-            reach.events = std::mem::take(&mut t.changed);
+            reach.events = (0..t.was.len()).filter(|&e| t.was[e].is_none()).collect();
+            was = std::mem::take(&mut t.was);
             t.apply(world, &mut self.cache.docs);
         }
         let retagged = update_index(world, &mut self.cache.index, &edits, events_changed);
@@ -446,7 +448,7 @@ impl SiteState {
         );
         if events_changed {
             reach.timeline = true;
-            let reevented = world.prepared.reevent(&data, &reach.events);
+            let reevented = world.prepared.reevent(&data, &was);
             reach.glossary = reevented.terms;
             reach.timeline_tags = reevented.tags;
         }
@@ -545,16 +547,27 @@ fn new_timeline(
         .enumerate()
         .map(|(i, e)| (e.id.as_str(), i))
         .collect();
-    let reused = |e: &Event| {
-        old.get(e.id.as_str()).copied().filter(|&o| {
-            let was = &world.events[o];
-            (&was.body, &was.title, &was.origin.file) == (&e.body, &e.title, &e.origin.file)
+    // Per event: the kept event of its id, and whether its body can be kept too (the
+    // same body, title and file).
+    let before: Vec<Option<usize>> = events
+        .iter()
+        .map(|e| old.get(e.id.as_str()).copied())
+        .collect();
+    let same_body: Vec<Option<usize>> = events
+        .iter()
+        .zip(&before)
+        .map(|(e, &o)| {
+            o.filter(|&o| {
+                let was = &world.events[o];
+                (&was.body, &was.title, &was.origin.file) == (&e.body, &e.title, &e.origin.file)
+            })
         })
-    };
+        .collect();
     let renders: Vec<Option<(Arc<str>, Rendered)>> = events
         .par_iter()
-        .map(|e| {
-            if reused(e).is_some() {
+        .zip(&same_body)
+        .map(|(e, kept)| {
+            if kept.is_some() {
                 return None;
             }
             let text: Arc<str> = Arc::from(e.body.as_deref().unwrap_or(""));
@@ -571,8 +584,8 @@ fn new_timeline(
         return None;
     }
     let mut t = NewTimeline::default();
-    for (e, r) in events.iter().zip(renders) {
-        match (r, reused(e)) {
+    for ((e, r), &kept) in events.iter().zip(renders).zip(&same_body) {
+        match (r, kept) {
             (None, Some(o)) => t.sources.push(EventSource::Kept(o)),
             (Some((text, r)), _) => {
                 t.sources.push(EventSource::Rendered(
@@ -585,27 +598,21 @@ fn new_timeline(
             (None, None) => unreachable!("an event is either reused or rendered"),
         }
     }
-    // The events that are new, gone or changed, and the articles that show them.
-    let mut shown: BTreeSet<usize> = BTreeSet::new();
-    let now: HashMap<&str, &Event> = events.iter().map(|e| (e.id.as_str(), e)).collect();
-    for was in &world.events {
-        if !now
-            .get(was.id.as_str())
-            .is_some_and(|e| e.shows_the_same(was))
-        {
-            shown.extend(was.refs.iter().map(|r| r.article));
-            t.changed.insert(was.id.clone());
-        }
-    }
-    for e in &events {
-        if !old
-            .get(e.id.as_str())
-            .is_some_and(|&o| world.events[o].shows_the_same(e))
-        {
-            shown.extend(e.refs.iter().map(|r| r.article));
-            t.changed.insert(e.id.clone());
-        }
-    }
+    // Each event the same as a kept one, or new or changed, and the articles that show
+    // those. (A kept event's id is a function of its key, so an event another article
+    // still claims is in the new timeline under the same id; one no longer in it was
+    // claimed only by edited articles, whose pages are written anyway.)
+    t.was = events
+        .iter()
+        .zip(&before)
+        .map(|(e, &o)| o.filter(|&o| world.events[o].shows_the_same(e)))
+        .collect();
+    let shown: BTreeSet<usize> = events
+        .iter()
+        .zip(&t.was)
+        .filter(|(_, was)| was.is_none())
+        .flat_map(|(e, _)| e.refs.iter().map(|r| r.article))
+        .collect();
     t.articles = shown.into_iter().collect();
     t.events = events;
     Some(Some(t))
@@ -643,8 +650,8 @@ struct NewTimeline {
     sources: Vec<EventSource>,
     /// The bodies rendered, for the document cache.
     renders: Vec<(String, Arc<str>, SharedRender)>,
-    /// The ids of the events that are new, gone or changed (`Event::shows_the_same`).
-    changed: HashSet<String>,
+    /// Per event: the kept event it is the same as (`Event::shows_the_same`), if any.
+    was: Vec<Option<usize>>,
     /// Articles whose pages show a changed event.
     articles: Vec<usize>,
 }

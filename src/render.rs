@@ -646,8 +646,8 @@ pub struct Reach {
     pub listed: Vec<usize>,
     /// The timeline changed: its page is written again in full.
     pub timeline: bool,
-    /// The ids of the events that are new, gone or changed.
-    pub events: HashSet<String>,
+    /// The events (their new places) that are new or changed.
+    pub events: HashSet<usize>,
     /// The timeline's tags or their counts changed: every timeline tag page is
     /// written again (each lists them all), not only those showing a changed event.
     pub timeline_tags: bool,
@@ -789,32 +789,22 @@ impl Prepared {
     }
 
     /// After the timeline changed (`SiteIndex::reevent`, already applied to `data`):
-    /// the views and JSON-LD of the `changed` events (by id; the others' are moved to
-    /// their new places), the timeline's tags, and the events of each term.
-    pub fn reevent(&mut self, data: &SiteData<'_>, changed: &HashSet<String>) -> Reevented {
+    /// the views and JSON-LD of the new or changed events (the others', `at` their kept
+    /// places, are moved to their new ones), the timeline's tags, and the events of
+    /// each term.
+    pub fn reevent(&mut self, data: &SiteData<'_>, at: &[Option<usize>]) -> Reevented {
         let mut views: Vec<Option<EventView>> = std::mem::take(&mut self.events)
             .into_iter()
             .map(Some)
             .collect();
         let mut ld = std::mem::take(&mut self.event_ld);
-        let kept: HashMap<String, usize> = views
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| v.as_ref().map(|v| (v.id.clone(), i)))
-            .filter(|(id, _)| !changed.contains(id))
-            .collect();
-        let at: Vec<Option<usize>> = data
-            .events
-            .iter()
-            .map(|e| kept.get(&e.id).copied())
-            .collect();
         let made: Vec<Option<EventView>> = (0..data.events.len())
             .into_par_iter()
             .map(|i| at[i].is_none().then(|| self.event_view(data, i)))
             .collect();
         self.events = made
             .into_iter()
-            .zip(&at)
+            .zip(at)
             .map(|(new, old)| {
                 new.or_else(|| views[old.expect("kept or made")].take())
                     .expect("each kept view is moved once")
@@ -1626,7 +1616,7 @@ impl Pages<'_> {
         }
         jobs.push(Box::new(move || p.index_page()));
         if reach.timeline {
-            let changed = |e: &usize| reach.events.contains(&self.events[*e].id);
+            let changed = |e: &usize| reach.events.contains(e);
             for tag in &self.timeline_tags {
                 if reach.timeline_tags || tag.events.iter().any(changed) {
                     jobs.push(Box::new(move || p.timeline_page(Some(tag))));
