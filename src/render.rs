@@ -320,6 +320,8 @@ pub struct Prepared {
     timeline_tags: Vec<TimelineTag>,
     /// Per event: its JSON-LD object, serialised for a `<script>`.
     event_ld: Vec<String>,
+    /// Per event: its VEVENT block of timeline.ics (`ical::event`).
+    event_ics: Vec<String>,
     /// The timeline tags' links, sorted by name, shared by every timeline page.
     timeline_tag_links: Vec<TagLink>,
     /// Set when the site keeps the built-in `base.html`, so pages whose own template is
@@ -767,6 +769,7 @@ impl Prepared {
             tag_links,
             timeline_tags: Vec::new(),
             event_ld: Vec::new(),
+            event_ics: Vec::new(),
             timeline_tag_links: Vec::new(),
             native_chrome: None,
         };
@@ -781,6 +784,12 @@ impl Prepared {
                 .collect(),
         );
         prepared.event_ld = prepared.event_ld(data.config);
+        let ics = crate::ical::Shared::new(data.config, data.today);
+        prepared.event_ics = prepared
+            .events
+            .par_iter()
+            .map(|e| crate::ical::event(&ics, e))
+            .collect();
         prepared.native_chrome = data.theme.is_built_in("base.html").then(|| {
             let pages = Pages::new(&prepared, data, None);
             native::Chrome::new(&pages.site_view())
@@ -798,6 +807,7 @@ impl Prepared {
             .map(Some)
             .collect();
         let mut ld = std::mem::take(&mut self.event_ld);
+        let mut ics = std::mem::take(&mut self.event_ics);
         let made: Vec<Option<EventView>> = (0..data.events.len())
             .into_par_iter()
             .map(|i| at[i].is_none().then(|| self.event_view(data, i)))
@@ -814,6 +824,13 @@ impl Prepared {
             .map(|i| match at[i] {
                 Some(o) => std::mem::take(&mut ld[o]),
                 None => self.one_event_ld(data.config, i),
+            })
+            .collect();
+        let shared = crate::ical::Shared::new(data.config, data.today);
+        self.event_ics = (0..data.events.len())
+            .map(|i| match at[i] {
+                Some(o) => std::mem::take(&mut ics[o]),
+                None => crate::ical::event(&shared, &self.events[i]),
             })
             .collect();
         let tag_links = std::mem::take(&mut self.timeline_tag_links);
@@ -859,10 +876,13 @@ impl Prepared {
     pub fn refresh_article(&mut self, data: &SiteData<'_>, i: usize) -> Naming {
         self.summaries[i] = article_summary(data, &self.tag_links, &self.base, i);
         let mut events = Vec::with_capacity(data.index.article_events[i].len());
+        let ics = crate::ical::Shared::new(data.config, data.today);
         for &e in &data.index.article_events[i] {
             let view = self.event_view(data, e);
             let view = std::mem::replace(&mut self.events[e], view);
             let ld = self.one_event_ld(data.config, e);
+            // The block shows nothing of the article, but is kept in step with the view.
+            self.event_ics[e] = crate::ical::event(&ics, &self.events[e]);
             events.push((e, view, std::mem::replace(&mut self.event_ld[e], ld)));
         }
         let mut mentioned: Vec<usize> = data.articles[i].mentions.iter().map(|m| m.term).collect();
@@ -1689,7 +1709,10 @@ impl Pages<'_> {
 
     /// timeline.ics, as the timeline is now.
     pub fn calendar(&self) -> Vec<u8> {
-        crate::ical::calendar(self.data.config, &self.events, self.data.today)
+        crate::ical::calendar(
+            self.data.config,
+            self.prepared.event_ics.iter().map(String::as_str),
+        )
     }
 
     fn not_found_page(&self) -> PageResult {
