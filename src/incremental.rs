@@ -42,7 +42,7 @@ use crate::output::FileBytes;
 use crate::render::{Pages, SiteData};
 use crate::site::{self, BuildOptions, Built, SharedRender, World};
 use crate::theme::Theme;
-use crate::timeline::Event;
+use crate::timeline::{Event, Slot};
 
 /// How much work a rebuild did, for the terminal line.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,9 @@ pub struct Work {
     /// The same, for an edit to what pages show of an article (its title, say): the
     /// pages that name it were rendered again, no other.
     pub front_matter_edit: bool,
+    /// After an edit to events on the fast path: how many events were gathered again
+    /// (those the edited articles report), of how many.
+    pub events_gathered: Option<(usize, usize)>,
 }
 
 impl fmt::Display for Work {
@@ -72,6 +75,9 @@ impl fmt::Display for Work {
         }
         if self.front_matter_edit {
             write!(f, " (front matter edit)")?;
+        }
+        if let Some((gathered, total)) = self.events_gathered {
+            write!(f, ", gathered {gathered}/{total} events again")?;
         }
         Ok(())
     }
@@ -431,7 +437,14 @@ impl SiteState {
         let events_changed = timeline.is_some();
         let mut reach = crate::render::Reach::default();
         let mut was = Vec::new();
+        let mut events_gathered = None;
         if let Some(mut t) = timeline {
+            let fresh = t
+                .slots
+                .iter()
+                .filter(|s| matches!(s, Slot::Fresh(_)))
+                .count();
+            events_gathered = Some((fresh, t.slots.len()));
             reach.articles = std::mem::take(&mut t.articles);
             reach.events = (0..t.was.len()).filter(|&e| t.was[e].is_none()).collect();
             was = std::mem::take(&mut t.was);
@@ -484,6 +497,7 @@ impl SiteState {
             pages_total: output.files.keys().filter(|p| p.ends_with(".html")).count(),
             body_edit: !front_matter,
             front_matter_edit: front_matter,
+            events_gathered,
         };
         for e in &edits {
             let a = &world.content.articles[e.i];
@@ -534,27 +548,28 @@ fn new_timeline(
         }
     };
     swap(world, edits);
-    let (events, diags) = crate::timeline::gather(&world.content);
+    let slots = gather_again(&world.content, &world.events, edits);
     swap(world, edits);
+    let slots = slots?;
     let world = &*world;
-    let content = &world.content;
-    if !diags.is_empty() {
-        return None;
-    }
-    let old: HashMap<&str, usize> = world
+    let kept_ids: rustc_hash::FxHashMap<&str, usize> = world
         .events
         .iter()
         .enumerate()
         .map(|(i, e)| (e.id.as_str(), i))
         .collect();
-    // Per event: the kept event of its id, and whether its body can be kept too (the
-    // same body, title and file).
-    let before: Vec<Option<usize>> = events
-        .iter()
-        .map(|e| old.get(e.id.as_str()).copied())
+    let fresh = || {
+        slots.iter().filter_map(|s| match s {
+            Slot::Fresh(e) => Some(e),
+            Slot::Kept(_) => None,
+        })
+    };
+    // Per fresh event: the kept event of its id, and whether its body can be kept too
+    // (the same body, title and file).
+    let before: Vec<Option<usize>> = fresh()
+        .map(|e| kept_ids.get(e.id.as_str()).copied())
         .collect();
-    let same_body: Vec<Option<usize>> = events
-        .iter()
+    let same_body: Vec<Option<usize>> = fresh()
         .zip(&before)
         .map(|(e, &o)| {
             o.filter(|&o| {
@@ -563,59 +578,90 @@ fn new_timeline(
             })
         })
         .collect();
-    let renders: Vec<Option<(Arc<str>, Rendered)>> = events
-        .par_iter()
+    let to_render: Vec<&Event> = fresh()
         .zip(&same_body)
-        .map(|(e, kept)| {
-            if kept.is_some() {
-                return None;
-            }
+        .filter(|(_, kept)| kept.is_none())
+        .map(|(e, _)| e)
+        .collect();
+    let mut renders = to_render
+        .par_iter()
+        .map(|e| {
             let text: Arc<str> = Arc::from(e.body.as_deref().unwrap_or(""));
             let r = world.env.render_event(e, &text);
-            Some((text, r))
+            (text, r)
         })
-        .collect();
-    if renders.iter().flatten().any(|(_, r)| !r.errors.is_empty()) {
+        .collect::<Vec<_>>()
+        .into_iter();
+    if renders.as_slice().iter().any(|(_, r)| !r.errors.is_empty()) {
         return None;
     }
     let mut anchors = Diagnostics::new();
-    site::check_event_anchors(content, &events, articles, &mut anchors);
+    site::check_event_anchors(&world.content, fresh(), articles, &mut anchors);
     if !anchors.is_empty() {
         return None;
     }
     let mut t = NewTimeline::default();
-    for ((e, r), &kept) in events.iter().zip(renders).zip(&same_body) {
-        match (r, kept) {
-            (None, Some(o)) => t.sources.push(EventSource::Kept(o)),
-            (Some((text, r)), _) => {
-                t.sources.push(EventSource::Rendered(
-                    r.html.clone(),
-                    world.env.event_terms(e, &r),
-                ));
-                t.renders
-                    .push((event_key(&e.id, &e.origin.file), text, Arc::new(r)));
+    let mut fresh_at = 0;
+    for slot in &slots {
+        let (source, was) = match slot {
+            // Reported by no edited article: the same event at its kept index.
+            Slot::Kept(o) => (EventSource::Kept(*o), Some(*o)),
+            Slot::Fresh(e) => {
+                let (before, kept) = (before[fresh_at], same_body[fresh_at]);
+                fresh_at += 1;
+                let source = match kept {
+                    Some(o) => EventSource::Kept(o),
+                    None => {
+                        let (text, r) = renders.next().expect("rendered in order");
+                        let source =
+                            EventSource::Rendered(r.html.clone(), world.env.event_terms(e, &r));
+                        t.renders
+                            .push((event_key(&e.id, &e.origin.file), text, Arc::new(r)));
+                        source
+                    }
+                };
+                (
+                    source,
+                    before.filter(|&o| world.events[o].shows_the_same(e)),
+                )
             }
-            (None, None) => unreachable!("an event is either reused or rendered"),
-        }
+        };
+        t.sources.push(source);
+        t.was.push(was);
     }
-    // Each event the same as a kept one, or new or changed, and the articles that show
-    // those. (A kept event's id is a function of its key, so an event another article
-    // still claims is in the new timeline under the same id; one no longer in it was
-    // claimed only by edited articles, whose pages are written anyway.)
-    t.was = events
-        .iter()
-        .zip(&before)
-        .map(|(e, &o)| o.filter(|&o| world.events[o].shows_the_same(e)))
-        .collect();
-    let shown: BTreeSet<usize> = events
+    // The articles that show a changed event. (A kept event's id is a function of its
+    // key, so an event another article still claims is in the new timeline under the
+    // same id; one no longer in it was claimed only by edited articles, whose pages
+    // are written anyway.)
+    let shown: BTreeSet<usize> = slots
         .iter()
         .zip(&t.was)
         .filter(|(_, was)| was.is_none())
-        .flat_map(|(e, _)| e.refs.iter().map(|r| r.article))
+        .flat_map(|(s, _)| match s {
+            Slot::Fresh(e) => e.refs.iter().map(|r| r.article).collect(),
+            Slot::Kept(_) => Vec::new(),
+        })
         .collect();
     t.articles = shown.into_iter().collect();
-    t.events = events;
+    t.slots = slots;
     Some(Some(t))
+}
+
+/// The timeline of the content as edited (each edit holding its article's old
+/// version): gathered again only where the edited articles report events, if it can
+/// be (`timeline::regather`), else whole. None if there is anything to report.
+fn gather_again(content: &Content, kept: &[Event], edits: &[Edit]) -> Option<Vec<Slot>> {
+    let old: Vec<(usize, &[crate::content::EventMeta])> = edits
+        .iter()
+        .map(|e| (e.i, e.article.events.as_slice()))
+        .collect();
+    if let Some(r) = crate::timeline::regather(content, kept, &old) {
+        return Some(r.slots);
+    }
+    let (events, diags) = crate::timeline::gather(content);
+    diags
+        .is_empty()
+        .then(|| events.into_iter().map(Slot::Fresh).collect())
 }
 
 impl NewTimeline {
@@ -635,7 +681,18 @@ impl NewTimeline {
             world.linked.event_html.push(h);
             world.linked.event_terms.push(t);
         }
-        world.events = self.events;
+        let mut kept: Vec<Option<Event>> = std::mem::take(&mut world.events)
+            .into_iter()
+            .map(Some)
+            .collect();
+        world.events = self
+            .slots
+            .into_iter()
+            .map(|slot| match slot {
+                Slot::Kept(o) => kept[o].take().expect("each kept event is moved once"),
+                Slot::Fresh(e) => e,
+            })
+            .collect();
         for (key, text, r) in self.renders {
             docs.keep(key, text, r);
         }
@@ -645,7 +702,8 @@ impl NewTimeline {
 /// A timeline made again after an edit (`new_timeline`).
 #[derive(Default)]
 struct NewTimeline {
-    events: Vec<Event>,
+    /// The events, in timeline order.
+    slots: Vec<Slot>,
     /// Per event: its body's HTML and terms, kept or rendered.
     sources: Vec<EventSource>,
     /// The bodies rendered, for the document cache.

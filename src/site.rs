@@ -721,9 +721,9 @@ pub fn all_ids(r: &Rendered) -> HashSet<&str> {
         .collect()
 }
 
-pub fn check_event_anchors(
+pub fn check_event_anchors<'e>(
     content: &Content,
-    events: &[Event],
+    events: impl IntoIterator<Item = &'e Event>,
     articles: &[SharedRender],
     diags: &mut Diagnostics,
 ) {

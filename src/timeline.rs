@@ -25,6 +25,8 @@ pub struct Event {
     pub tags: Vec<String>,
     pub refs: Vec<EventRef>,
     pub origin: Origin,
+    /// What merges reports of one event (`event_key`): its id, or its date and title.
+    pub key: String,
 }
 
 impl Event {
@@ -53,67 +55,206 @@ pub fn gather(content: &Content) -> (Vec<Event>, Diagnostics) {
         .enumerate()
         .flat_map(|(i, a)| [(a.rel.as_str(), i), (a.slug.as_str(), i)])
         .collect();
-    // Oldest article first: the first to report an event gives its title and body.
-    let from_articles = content
-        .articles
-        .iter()
-        .enumerate()
-        .rev()
-        .flat_map(|(i, a)| a.events.iter().map(move |e| (e, &a.origin, Some(i))));
-    let from_timeline = content.timeline.iter().map(|t| (&t.meta, &t.origin, None));
-    for (meta, origin, article) in from_articles.chain(from_timeline) {
-        let article = match (article, &meta.article) {
-            (Some(i), _) => Some(i),
-            (None, Some(name)) => {
-                let key = name.trim_start_matches("articles/").trim_end_matches('/');
-                match article_index.get(key) {
-                    Some(&i) => Some(i),
-                    None => {
-                        let d = origin.error_at(
-                            name,
-                            format!(
-                                "event \"{}\" names the article \"{name}\", which does not exist",
-                                meta.title
-                            ),
-                        );
-                        diags.push(d.help("use the file name of an article in content/articles, e.g. article = \"us-japan-alliance.md\""));
-                        None
-                    }
-                }
-            }
-            (None, None) => None,
-        };
-        let key = event_key(meta);
-        let refs: Vec<EventRef> = article
-            .map(|a| EventRef {
-                article: a,
-                anchor: meta.anchor.clone(),
-            })
-            .into_iter()
-            .collect();
+    for report in reports(content) {
+        let key = event_key(report.meta);
+        let refs = report.refs(|name| article_index.get(name).copied(), &mut diags);
         match by_key.get(&key) {
-            Some(&i) => merge(&mut events[i], meta, refs),
+            Some(&i) => merge(&mut events[i], report.meta, refs),
             None => {
-                by_key.insert(key, events.len());
-                events.push(Event {
-                    id: meta
-                        .id
-                        .clone()
-                        .map(|s| slugify(&s))
-                        .unwrap_or_else(|| default_id(meta)),
-                    date: meta.date.0,
-                    title: meta.title.trim().to_string(),
-                    body: meta.body.clone().filter(|b| !b.trim().is_empty()),
-                    tags: meta.tags.clone(),
-                    refs,
-                    origin: origin.clone(),
-                });
+                by_key.insert(key.clone(), events.len());
+                events.push(report.event(key, refs));
             }
         }
     }
     check_unique_ids(&events, &mut diags);
     sort(&mut events);
     (events, diags)
+}
+
+/// The timeline after the articles `edited` changed their events (each with its
+/// events as they were), from the kept one: only the events those reported, or now
+/// report, are gathered again; the others are the same. None where that could differ
+/// from `gather` (an id another event has, two events that sort alike) or would say
+/// something: `gather` then decides.
+pub fn regather(
+    content: &Content,
+    kept: &[Event],
+    edited: &[(usize, &[EventMeta])],
+) -> Option<Regathered> {
+    let mut keys: Vec<String> = edited
+        .iter()
+        .flat_map(|&(i, old)| old.iter().chain(&content.articles[i].events))
+        .map(event_key)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let is_edited = |i: usize| edited.iter().any(|&(e, _)| e == i);
+    // Who reported the events of those keys: the edited articles, the articles the
+    // kept events name (an article reports each event it names), and timeline.toml.
+    let mut reporters: Vec<usize> = edited.iter().map(|&(i, _)| i).collect();
+    for e in kept.iter().filter(|e| keys.binary_search(&e.key).is_ok()) {
+        reporters.extend(e.refs.iter().map(|r| r.article).filter(|&a| !is_edited(a)));
+    }
+    // In `gather`'s order: articles from the last, then timeline.toml.
+    reporters.sort_unstable_by(|a, b| b.cmp(a));
+    reporters.dedup();
+    let article_reports = reporters.iter().flat_map(|&i| {
+        let a = &content.articles[i];
+        a.events.iter().map(move |meta| Report {
+            meta,
+            origin: &a.origin,
+            article: Some(i),
+        })
+    });
+    let mut diags = Diagnostics::new();
+    let mut fresh: Vec<Event> = Vec::new();
+    for report in article_reports.chain(timeline_reports(content)) {
+        let key = event_key(report.meta);
+        if keys.binary_search(&key).is_err() {
+            continue;
+        }
+        let refs = report.refs(|name| article_named(content, name), &mut diags);
+        match fresh.iter_mut().find(|e| e.key == key) {
+            Some(e) => merge(e, report.meta, refs),
+            None => fresh.push(report.event(key, refs)),
+        }
+    }
+    let same = |a: &Event, b: &Event| (a.date, a.title.as_str()) == (b.date, b.title.as_str());
+    let kept_left = kept.iter().filter(|e| keys.binary_search(&e.key).is_err());
+    for (n, e) in fresh.iter().enumerate() {
+        let clash = |o: &Event| o.id == e.id || same(o, e);
+        if !diags.is_empty() || fresh[..n].iter().any(clash) || kept_left.clone().any(clash) {
+            return None;
+        }
+    }
+    sort(&mut fresh);
+    // The kept events left, in order, with the fresh ones each put in its place.
+    let mut slots = Vec::with_capacity(kept.len() + fresh.len());
+    let mut fresh = fresh.into_iter().peekable();
+    for (o, e) in kept.iter().enumerate() {
+        if keys.binary_search(&e.key).is_ok() {
+            continue;
+        }
+        while let Some(f) = fresh.next_if(|f| order(f, e).is_lt()) {
+            slots.push(Slot::Fresh(f));
+        }
+        slots.push(Slot::Kept(o));
+    }
+    slots.extend(fresh.map(Slot::Fresh));
+    Some(Regathered { slots })
+}
+
+/// A timeline gathered again in part (`regather`).
+#[derive(Debug)]
+pub struct Regathered {
+    /// In timeline order: each event kept as it was, or gathered again.
+    pub slots: Vec<Slot>,
+}
+
+#[derive(Debug)]
+pub enum Slot {
+    /// The kept event at this index.
+    Kept(usize),
+    Fresh(Event),
+}
+
+/// One report of an event: an article's, or timeline.toml's.
+struct Report<'a> {
+    meta: &'a EventMeta,
+    origin: &'a Origin,
+    /// The reporting article.
+    article: Option<usize>,
+}
+
+impl Report<'_> {
+    /// The article the event is about: the reporting one, or the one a timeline.toml
+    /// entry names (reported if there is none of that name).
+    fn refs(
+        &self,
+        named: impl Fn(&str) -> Option<usize>,
+        diags: &mut Diagnostics,
+    ) -> Vec<EventRef> {
+        let article = match (self.article, &self.meta.article) {
+            (Some(i), _) => Some(i),
+            (None, Some(name)) => {
+                let key = name.trim_start_matches("articles/").trim_end_matches('/');
+                let found = named(key);
+                if found.is_none() {
+                    let d = self.origin.error_at(
+                        name,
+                        format!(
+                            "event \"{}\" names the article \"{name}\", which does not exist",
+                            self.meta.title
+                        ),
+                    );
+                    diags.push(d.help("use the file name of an article in content/articles, e.g. article = \"us-japan-alliance.md\""));
+                }
+                found
+            }
+            (None, None) => None,
+        };
+        article
+            .map(|a| EventRef {
+                article: a,
+                anchor: self.meta.anchor.clone(),
+            })
+            .into_iter()
+            .collect()
+    }
+
+    /// The event as its first report tells it.
+    fn event(&self, key: String, refs: Vec<EventRef>) -> Event {
+        let meta = self.meta;
+        Event {
+            id: meta
+                .id
+                .clone()
+                .map(|s| slugify(&s))
+                .unwrap_or_else(|| default_id(meta)),
+            date: meta.date.0,
+            title: meta.title.trim().to_string(),
+            body: meta.body.clone().filter(|b| !b.trim().is_empty()),
+            tags: meta.tags.clone(),
+            refs,
+            origin: self.origin.clone(),
+            key,
+        }
+    }
+}
+
+/// Every report in the order `gather` reads them: the oldest article first (the first
+/// to report an event gives its title and body), timeline.toml last.
+fn reports(content: &Content) -> impl Iterator<Item = Report<'_>> {
+    let from_articles = content
+        .articles
+        .iter()
+        .enumerate()
+        .rev()
+        .flat_map(|(i, a)| {
+            a.events.iter().map(move |meta| Report {
+                meta,
+                origin: &a.origin,
+                article: Some(i),
+            })
+        });
+    from_articles.chain(timeline_reports(content))
+}
+
+fn timeline_reports(content: &Content) -> impl Iterator<Item = Report<'_>> + '_ {
+    content.timeline.iter().map(|t| Report {
+        meta: &t.meta,
+        origin: &t.origin,
+        article: None,
+    })
+}
+
+/// The article a timeline.toml entry names, by file name or slug, as `gather` finds it
+/// (its map keeps the last article of a name).
+fn article_named(content: &Content, name: &str) -> Option<usize> {
+    content
+        .articles
+        .iter()
+        .rposition(|a| a.rel == name || a.slug == name)
 }
 
 fn event_key(meta: &EventMeta) -> String {
@@ -166,5 +307,9 @@ fn check_unique_ids(events: &[Event], diags: &mut Diagnostics) {
 
 /// By date (coarser before finer in the same period), then title; stable.
 pub fn sort(events: &mut [Event]) {
-    events.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.title.cmp(&b.title)));
+    events.sort_by(order);
+}
+
+fn order(a: &Event, b: &Event) -> std::cmp::Ordering {
+    a.date.cmp(&b.date).then_with(|| a.title.cmp(&b.title))
 }

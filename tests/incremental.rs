@@ -44,6 +44,14 @@ fn seed_site() -> TestSite {
         "An air defence idea.",
     );
     site.term("treaty.md", "term = \"Treaty\"", "A binding agreement.");
+    // Reports that merge with the articles' events: by date and title, by id, and one
+    // naming an article.
+    site.file(
+        "content/timeline.toml",
+        "[[events]]\ndate = \"2023\"\ntitle = \"Shared event\"\ntags = [\"toml\"]\nbody = \"From the timeline file.\"\n\n\
+         [[events]]\ndate = \"2024-03\"\ntitle = \"Event 0\"\narticle = \"a0.md\"\n\n\
+         [[events]]\ndate = \"2022\"\ntitle = \"Summit from the file\"\nid = \"summit\"\n",
+    );
     for i in 0..4 {
         article(&site, i, &mut Rng(i as u64), 0);
     }
@@ -125,7 +133,12 @@ fn edit(site: &TestSite, rng: &mut Rng, step: usize) -> (String, String) {
             let end = start + text[start..].find("\n+++").unwrap();
             let month = 1 + rng.below(9);
             let word = WORDS[rng.below(WORDS.len())];
-            let events = match rng.below(5) {
+            let events = match rng.below(7) {
+                // One event by id, reported by several articles and timeline.toml.
+                5 => format!("[[events]]\ndate = \"2022\"\ntitle = \"Summit {i}\"\nid = \"summit\""),
+                // The same date and title as the shared event, another id: two events
+                // that sort alike.
+                6 => format!("[[events]]\ndate = \"2023\"\ntitle = \"Shared event\"\nid = \"own-{i}\""),
                 0 => format!("[[events]]\ndate = \"2024-0{month}\"\ntitle = \"Event {i} about the {word}\""),
                 1 => format!("[[events]]\ndate = \"2024-0{month}\"\ntitle = \"Event {i}\"\n\n[[events]]\ndate = \"2023\"\ntitle = \"Shared event\"\ntags = [\"e{}\"]", rng.below(2)),
                 2 => format!("[[events]]\ndate = \"2024-0{month}\"\ntitle = \"Event {i}\"\nbody = \"The AOD, {step}.\""),
@@ -269,6 +282,8 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
     let mut redates = 0;
     let mut retags = 0;
     let mut reevents = 0;
+    // Event edits whose timeline was gathered again only in part, and whole.
+    let (mut in_part, mut whole) = (0, 0);
     for seed in 0..6u64 {
         let site = seed_site();
         let mut state = SiteState::new(site.root().to_path_buf(), site.options());
@@ -301,6 +316,13 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
                     redates += fast_edit("redate");
                     retags += fast_edit("retag");
                     reevents += fast_edit("reevent");
+                    if let Some((gathered, total)) = inc.work.events_gathered {
+                        if gathered < total {
+                            in_part += 1;
+                        } else {
+                            whole += 1;
+                        }
+                    }
                 }
                 (Err(a), Err(b)) => {
                     assert_eq!(a.render(), b.render(), "seed {seed}, after {history:?}")
@@ -329,6 +351,11 @@ fn random_edit_sequences_give_the_same_bytes_as_a_full_build() {
     assert!(
         reevents >= 3,
         "only {reevents} event edits took the fast path"
+    );
+    // Both ways of gathering the timeline again were compared with full builds.
+    assert!(
+        in_part >= 5 && whole >= 1,
+        "timelines gathered again in part {in_part} times, whole {whole} times"
     );
 }
 
