@@ -53,7 +53,7 @@ impl<'de> Deserialize<'de> for DateValue {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceCredit {
     pub publication: Option<String>,
@@ -214,6 +214,26 @@ impl Article {
             && new.slug == self.slug
             && new.link_mode == self.link_mode;
         keeps_its_place.then_some(new)
+    }
+
+    /// Whether the pages other than its own and the timeline's show `other` as this: the
+    /// same fields but, perhaps, its events (a card, a tag page, a neighbour's link).
+    pub fn shows_others_the_same_but_events(&self, other: &Article) -> bool {
+        (
+            &self.title,
+            self.date,
+            self.updated,
+            &self.summary,
+            &self.author,
+            &self.tags,
+        ) == (
+            &other.title,
+            other.date,
+            other.updated,
+            &other.summary,
+            &other.author,
+            &other.tags,
+        ) && self.credit == other.credit
     }
 
     pub fn body(&self) -> &str {

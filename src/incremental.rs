@@ -394,6 +394,7 @@ impl SiteState {
                 None => (old.with_new_display_fields(text)?, true),
             };
             let redated = article.date != old.date || article.updated != old.updated;
+            let shown_elsewhere = front_matter && !article.shows_others_the_same_but_events(old);
             let rendered = world.env.render_article(&article, i, &world.config);
             if !rendered.errors.is_empty()
                 || !shows_others_the_same(&world.linked.articles[i], &rendered)
@@ -405,6 +406,7 @@ impl SiteState {
                 article,
                 rendered,
                 front_matter,
+                shown_elsewhere,
                 redated,
             });
         }
@@ -425,6 +427,14 @@ impl SiteState {
             }
         }
         let timeline = new_timeline(world, &mut edits, &articles)?;
+        // Every page's `site` holds the number of events: a theme's own template may
+        // print it anywhere, so a new number is for the full path.
+        let events_counted = timeline
+            .as_ref()
+            .map_or(world.events.len(), |t| t.slots.len());
+        if events_counted != world.events.len() && world.theme.overrides_a_template() {
+            return None;
+        }
         // The kept site takes the edits. Only a template can fail from here on; then
         // the kept site is dropped and the full path builds it again.
         world.linked.articles = articles;
@@ -451,6 +461,7 @@ impl SiteState {
             t.apply(world, &mut self.cache.docs);
         }
         let retagged = update_index(world, &mut self.cache.index, &edits, events_changed);
+        crate::progress::timings::mark("edit: views");
         let data = world.linked.site_data(
             &world.config,
             &world.theme,
@@ -464,6 +475,7 @@ impl SiteState {
             let reevented = world.prepared.reevent(&data, &was);
             reach.glossary = reevented.terms;
             reach.timeline_tags = reevented.tags;
+            reach.home = reevented.home;
         }
         if !retagged.tags.is_empty() {
             world.prepared.retag(&data, &retagged);
@@ -472,7 +484,12 @@ impl SiteState {
         reach.tags = retagged.tags;
         reach.listed = retagged.listed;
         for e in edits.iter().filter(|e| e.front_matter) {
-            naming.push((e.i, world.prepared.refresh_article(&data, e.i)));
+            if e.shown_elsewhere {
+                naming.push((e.i, world.prepared.refresh_article(&data, e.i)));
+            } else if events_changed {
+                // Its events alone: its page, beside those that show its events.
+                reach.articles.push(e.i);
+            }
         }
         crate::progress::timings::mark("edit: pages");
         let rendered = render_edits(
@@ -772,6 +789,9 @@ struct Edit {
     rendered: Rendered,
     /// Its front matter changed (what pages show of it), not only its body.
     front_matter: bool,
+    /// What pages other than its own and the timeline's show of it changed (not only
+    /// its events): they are written again (`Prepared::refresh_article`).
+    shown_elsewhere: bool,
     /// Its date or updated date changed: the sitemap's and the feed's dates may too.
     redated: bool,
 }
@@ -814,7 +834,7 @@ fn render_edits(
     // Without the cache: pages the built-in theme has are written by `native` (the
     // same bytes, tests/native_pages.rs), the big lists among them.
     let pages = Pages::new(prepared, data, None);
-    let (files, docs) = if naming.is_empty() {
+    let (files, docs) = if naming.is_empty() && reach.is_empty() {
         // A body edit: the article's page, through the page cache as the full path
         // renders it.
         let cached = Pages::new(prepared, data, Some(cache));
@@ -827,6 +847,7 @@ fn render_edits(
         )
     };
     let files = files.ok()?;
+    crate::progress::timings::mark("edit: output");
     let count = files.iter().filter(|(p, _)| p.ends_with(".html")).count();
     // A page the kept site did not have, or one it had that is gone: the sitemap
     // lists other pages.

@@ -655,6 +655,29 @@ pub struct Reach {
     pub timeline_tags: bool,
     /// Some term's events changed: the glossary is written again in full.
     pub glossary: bool,
+    /// What the home page shows of the timeline changed (`Reevented::home`).
+    pub home: bool,
+}
+
+impl Reach {
+    /// Whether the edit reaches no page but the edited articles' own.
+    pub fn is_empty(&self) -> bool {
+        let Reach {
+            tags,
+            articles,
+            listed,
+            timeline,
+            events,
+            timeline_tags,
+            glossary,
+            home,
+        } = self;
+        tags.is_empty()
+            && articles.is_empty()
+            && listed.is_empty()
+            && events.is_empty()
+            && !(*timeline || *timeline_tags || *glossary || *home)
+    }
 }
 
 /// What `Prepared::reevent` changed besides the events.
@@ -663,6 +686,8 @@ pub struct Reevented {
     pub terms: bool,
     /// The timeline's tags or their counts.
     pub tags: bool,
+    /// The number of events, or the latest the home page shows.
+    pub home: bool,
 }
 
 /// What other pages show of one article besides lists of articles: the events that
@@ -802,6 +827,8 @@ impl Prepared {
     /// places, are moved to their new ones), the timeline's tags, and the events of
     /// each term.
     pub fn reevent(&mut self, data: &SiteData<'_>, at: &[Option<usize>]) -> Reevented {
+        let (count, recent): (usize, Vec<usize>) =
+            (self.events.len(), self.recent_events().collect());
         let mut views: Vec<Option<EventView>> = std::mem::take(&mut self.events)
             .into_iter()
             .map(Some)
@@ -851,7 +878,20 @@ impl Prepared {
                 terms = true;
             }
         }
-        Reevented { terms, tags }
+        let home = count != self.events.len()
+            || !self
+                .recent_events()
+                .map(|e| at[e])
+                .eq(recent.into_iter().map(Some));
+        Reevented { terms, tags, home }
+    }
+
+    /// The events the home page shows: the five latest that are not upcoming.
+    fn recent_events(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.events.len())
+            .rev()
+            .filter(|&e| !self.events[e].upcoming)
+            .take(5)
     }
 
     fn timeline_tag_links(&self) -> Vec<TagLink> {
@@ -1024,17 +1064,24 @@ impl Prepared {
     /// the profile of a 1,000-article corpus had timeline pages at 13% of the build,
     /// re-slugifying every event's tags for every tag of every timeline page.
     fn timeline_tags(&self) -> Vec<TimelineTag> {
-        let mut by_slug: BTreeMap<String, TimelineTag> = BTreeMap::new();
+        let mut by_slug: BTreeMap<&str, TimelineTag> = BTreeMap::new();
+        let prefix = format!("{}timeline/tags/", self.base);
         for (i, e) in self.events.iter().enumerate() {
             for t in &e.tags {
-                let slug = slugify(&t.name);
-                let tag = by_slug.entry(slug.clone()).or_insert_with(|| TimelineTag {
+                // The slug each view's link was made with (`event_view`), not made again:
+                // this runs over every event after each event edit.
+                let slug = t
+                    .url
+                    .strip_prefix(&prefix)
+                    .and_then(|rest| rest.strip_suffix('/'))
+                    .expect("an event's tag links to its timeline tag page");
+                let tag = by_slug.entry(slug).or_insert_with(|| TimelineTag {
                     link: TagLink {
-                        url: format!("{}timeline/tags/{slug}/", self.base),
+                        url: t.url.clone(),
                         name: t.name.clone(),
                         count: 0,
                     },
-                    slug,
+                    slug: slug.to_string(),
                     events: Vec::new(),
                 });
                 if tag.events.last() != Some(&i) {
@@ -1159,13 +1206,7 @@ impl Pages<'_> {
             "url": c.absolute_url(""),
         });
         let page = self.page(&c.title, &c.description, "", "index", Some(ld));
-        let recent: Vec<&EventView> = self
-            .events
-            .iter()
-            .rev()
-            .filter(|e| !e.upcoming)
-            .take(5)
-            .collect();
+        let recent: Vec<&EventView> = self.recent_events().map(|e| &self.events[e]).collect();
         if let Some(chrome) = self.native_chrome(&["index.html", "macros.html"]) {
             let tags = self.sorted_tags();
             let html = native::index_page(
@@ -1634,7 +1675,10 @@ impl Pages<'_> {
                     .map_or_else(|| p.timeline_page(None), Ok)
             }));
         }
-        jobs.push(Box::new(move || p.index_page()));
+        // The home page: every article's card, the tags' counts, the latest events.
+        if !edited.is_empty() || !reach.tags.is_empty() || reach.home {
+            jobs.push(Box::new(move || p.index_page()));
+        }
         if reach.timeline {
             let changed = |e: &usize| reach.events.contains(e);
             for tag in &self.timeline_tags {

@@ -65,6 +65,12 @@ impl Theme {
         self.templates.get(template).is_some_and(|t| !t.overridden)
     }
 
+    /// Whether any template is the site's own: it may print anything in the context of
+    /// any page, such as the number of events every page's `site` holds.
+    pub fn overrides_a_template(&self) -> bool {
+        self.templates.values().any(|t| t.overridden)
+    }
+
     pub fn load(root: &Path, base_path: &str) -> Result<Theme, Diagnostics> {
         Self::load_reusing(root, base_path, None)
     }

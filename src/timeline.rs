@@ -88,11 +88,16 @@ pub fn regather(
         .collect();
     keys.sort_unstable();
     keys.dedup();
+    // Per kept event: whether it is one of those, to be gathered again.
+    let regathered: Vec<bool> = kept
+        .iter()
+        .map(|e| keys.binary_search(&e.key).is_ok())
+        .collect();
     let is_edited = |i: usize| edited.iter().any(|&(e, _)| e == i);
     // Who reported the events of those keys: the edited articles, the articles the
     // kept events name (an article reports each event it names), and timeline.toml.
     let mut reporters: Vec<usize> = edited.iter().map(|&(i, _)| i).collect();
-    for e in kept.iter().filter(|e| keys.binary_search(&e.key).is_ok()) {
+    for (e, _) in kept.iter().zip(&regathered).filter(|(_, &r)| r) {
         reporters.extend(e.refs.iter().map(|r| r.article).filter(|&a| !is_edited(a)));
     }
     // In `gather`'s order: articles from the last, then timeline.toml.
@@ -119,22 +124,30 @@ pub fn regather(
             None => fresh.push(report.event(key, refs)),
         }
     }
-    let same = |a: &Event, b: &Event| (a.date, a.title.as_str()) == (b.date, b.title.as_str());
-    let kept_left = kept.iter().filter(|e| keys.binary_search(&e.key).is_err());
-    for (n, e) in fresh.iter().enumerate() {
-        let clash = |o: &Event| o.id == e.id || same(o, e);
-        if !diags.is_empty() || fresh[..n].iter().any(clash) || kept_left.clone().any(clash) {
-            return None;
-        }
+    // Two events with one id, or that sort alike (the sort is stable: `gather`'s order
+    // would decide).
+    let clash = |a: &Event, b: &Event| {
+        a.id == b.id || (a.date, a.title.as_str()) == (b.date, b.title.as_str())
+    };
+    let kept_left = kept.iter().zip(&regathered).filter(|(_, &r)| !r);
+    if !diags.is_empty()
+        || (0..fresh.len()).any(|n| fresh[..n].iter().any(|f| clash(f, &fresh[n])))
+        || kept_left
+            .clone()
+            .any(|(o, _)| fresh.iter().any(|f| clash(o, f)))
+    {
+        return None;
     }
     sort(&mut fresh);
     // The kept events left, in order, with the fresh ones each put in its place.
     let mut slots = Vec::with_capacity(kept.len() + fresh.len());
     let mut fresh = fresh.into_iter().peekable();
-    for (o, e) in kept.iter().enumerate() {
-        if keys.binary_search(&e.key).is_ok() {
-            continue;
-        }
+    for (o, (e, _)) in kept
+        .iter()
+        .zip(&regathered)
+        .enumerate()
+        .filter(|(_, (_, &r))| !r)
+    {
         while let Some(f) = fresh.next_if(|f| order(f, e).is_lt()) {
             slots.push(Slot::Fresh(f));
         }

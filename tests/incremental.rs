@@ -942,3 +942,104 @@ fn a_refused_event_edit_reports_like_a_full_build_and_keeps_the_site() {
         );
     }
 }
+
+/// An edit to an article's events alone changes no card, tag list or neighbour link:
+/// the dev server writes the timeline and the pages that show the changed events, and
+/// the home page only when its count of events or its latest events change.
+#[test]
+fn an_edit_to_events_alone_renders_only_the_pages_that_show_events() {
+    let site = TestSite::new();
+    for i in 0..7 {
+        site.article(
+            &format!("a{i}.md"),
+            &format!(
+                "title = \"A{i}\"\ndate = 2025-01-0{}\ntags = [\"shared\"]\n\n[[events]]\ndate = \"200{i}\"\ntitle = \"Event {i}\"",
+                i + 1
+            ),
+            "Plain words.\n",
+        );
+    }
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    state.rebuild().unwrap();
+    let file = "content/articles/a0.md";
+    let text = std::fs::read_to_string(site.path(file)).unwrap();
+    let mut edit = |from: &str, to: &str| {
+        assert!(text.contains(from));
+        std::fs::write(site.path(file), text.replace(from, to)).unwrap();
+        front_matter_edit(&site, &mut state, file)
+    };
+
+    // The oldest event, not among the home page's five latest, renamed: the timeline
+    // and a0's own page, not the home page, the tag page or a0's neighbours.
+    let renamed = edit("title = \"Event 0\"", "title = \"Event zero\"");
+    assert_eq!(renamed.work.pages, 2, "{}", renamed.work);
+    let timeline = page(&renamed.built, "timeline/index.html");
+    assert!(texts(&timeline, ".event-title").contains(&"Event zero".to_string()));
+
+    // One more event: the home page counts it.
+    let added = edit(
+        "title = \"Event 0\"",
+        "title = \"Event 0\"\n\n[[events]]\ndate = \"1999\"\ntitle = \"Earlier\"",
+    );
+    let home = page(&added.built, "index.html");
+    let counts = texts(&home, ".counts a");
+    assert!(counts.iter().any(|c| c == "8 dated events"), "{counts:?}");
+    assert_eq!(added.work.pages, 3, "{}", added.work);
+
+    // And gone again: no page shows a changed event, but a0's own lists one fewer.
+    let removed = edit("title = \"Event 0\"", "title = \"Event 0\"");
+    let a0 = page(&removed.built, "articles/a0/index.html");
+    assert_eq!(texts(&a0, ".mini-timeline a"), ["Event 0"]);
+}
+
+/// A theme may print the number of events on every page (`site.event_count`): after an
+/// edit that changes it, every page reads as a full build's.
+#[test]
+fn a_theme_printing_the_event_count_everywhere_sees_it_change() {
+    let site = TestSite::new();
+    let base = kiji::theme::TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == "base.html")
+        .unwrap()
+        .1;
+    site.file(
+        "layouts/base.html",
+        &base.replace(
+            "</footer>",
+            "<p class=\"events\">{{ site.event_count }} events</p></footer>",
+        ),
+    );
+    for i in 0..4 {
+        site.article(
+            &format!("a{i}.md"),
+            &format!(
+                "title = \"A{i}\"\ndate = 2025-01-0{}\n\n[[events]]\ndate = \"200{i}\"\ntitle = \"Event {i}\"",
+                i + 1
+            ),
+            "Plain words.\n",
+        );
+    }
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    state.rebuild().unwrap();
+    let file = "content/articles/a0.md";
+    let text = std::fs::read_to_string(site.path(file)).unwrap();
+    std::fs::write(
+        site.path(file),
+        text.replace(
+            "title = \"Event 0\"",
+            "title = \"Event 0\"\n\n[[events]]\ndate = \"1999\"\ntitle = \"Earlier\"",
+        ),
+    )
+    .unwrap();
+    let edited = state
+        .rebuild_changed(Some(&[file.to_string()]))
+        .map(Rebuilt::complete)
+        .unwrap();
+    let full = kiji::build(site.root(), &site.options()).unwrap();
+    assert_eq!(
+        full.output.changed_paths(&edited.built.output),
+        Vec::<String>::new()
+    );
+    let a3 = page(&edited.built, "articles/a3/index.html");
+    assert_eq!(texts(&a3, "footer .events"), ["5 events"]);
+}
