@@ -245,6 +245,9 @@ pub struct EventView {
 struct YearView<'a> {
     year: i32,
     events: Vec<&'a EventView>,
+    /// The same events' indexes into `Prepared::events`.
+    #[serde(skip)]
+    ids: Vec<usize>,
 }
 
 /// Everything the renderer reads.
@@ -322,6 +325,10 @@ pub struct Prepared {
     event_ld: Vec<String>,
     /// Per event: its VEVENT block of timeline.ics (`ical::event`).
     event_ics: Vec<String>,
+    /// Per event: its entry on the built-in timeline pages (`native::timeline_event_html`),
+    /// written once for the whole timeline and each of its tags' pages, and kept for
+    /// the dev server, which writes the timeline again after each event edit.
+    event_entries: Vec<String>,
     /// The timeline tags' links, sorted by name, shared by every timeline page.
     timeline_tag_links: Vec<TagLink>,
     /// Set when the site keeps the built-in `base.html`, so pages whose own template is
@@ -771,6 +778,11 @@ impl Pages<'_> {
     }
 }
 
+/// Whether the timeline pages are written by `native` (`Pages::native_chrome`).
+fn writes_timeline_natively(data: &SiteData<'_>) -> bool {
+    data.theme.is_built_in("base.html") && data.theme.is_built_in("timeline.html")
+}
+
 impl Prepared {
     fn new(data: &SiteData<'_>) -> Self {
         let base = data.config.base_path();
@@ -795,6 +807,7 @@ impl Prepared {
             timeline_tags: Vec::new(),
             event_ld: Vec::new(),
             event_ics: Vec::new(),
+            event_entries: Vec::new(),
             timeline_tag_links: Vec::new(),
             native_chrome: None,
         };
@@ -815,6 +828,7 @@ impl Prepared {
             .par_iter()
             .map(|e| crate::ical::event(&ics, e))
             .collect();
+        prepared.event_entries = prepared.timeline_entries(data);
         prepared.native_chrome = data.theme.is_built_in("base.html").then(|| {
             let pages = Pages::new(&prepared, data, None);
             native::Chrome::new(&pages.site_view())
@@ -835,6 +849,7 @@ impl Prepared {
             .collect();
         let mut ld = std::mem::take(&mut self.event_ld);
         let mut ics = std::mem::take(&mut self.event_ics);
+        let mut entries = std::mem::take(&mut self.event_entries);
         let made: Vec<Option<EventView>> = (0..data.events.len())
             .into_par_iter()
             .map(|i| at[i].is_none().then(|| self.event_view(data, i)))
@@ -860,6 +875,14 @@ impl Prepared {
                 None => crate::ical::event(&shared, &self.events[i]),
             })
             .collect();
+        if writes_timeline_natively(data) {
+            self.event_entries = (0..data.events.len())
+                .map(|i| match at[i] {
+                    Some(o) => std::mem::take(&mut entries[o]),
+                    None => native::timeline_event_html(&self.events[i]),
+                })
+                .collect();
+        }
         let tag_links = std::mem::take(&mut self.timeline_tag_links);
         self.timeline_tags = self.timeline_tags();
         self.timeline_tag_links = self.timeline_tag_links();
@@ -884,6 +907,17 @@ impl Prepared {
                 .map(|e| at[e])
                 .eq(recent.into_iter().map(Some));
         Reevented { terms, tags, home }
+    }
+
+    /// Per event, its timeline entry: only for the built-in timeline pages.
+    fn timeline_entries(&self, data: &SiteData<'_>) -> Vec<String> {
+        if !writes_timeline_natively(data) {
+            return Vec::new();
+        }
+        self.events
+            .par_iter()
+            .map(native::timeline_event_html)
+            .collect()
     }
 
     /// The events the home page shows: the five latest that are not upcoming.
@@ -923,6 +957,9 @@ impl Prepared {
             let ld = self.one_event_ld(data.config, e);
             // The block shows nothing of the article, but is kept in step with the view.
             self.event_ics[e] = crate::ical::event(&ics, &self.events[e]);
+            if let Some(entry) = self.event_entries.get_mut(e) {
+                *entry = native::timeline_event_html(&self.events[e]);
+            }
             events.push((e, view, std::mem::replace(&mut self.event_ld[e], ld)));
         }
         let mut mentioned: Vec<usize> = data.articles[i].mentions.iter().map(|m| m.term).collect();
@@ -1445,15 +1482,19 @@ impl Pages<'_> {
             None => (0..self.events.len()).collect(),
             Some(t) => t.events.clone(),
         };
-        let selected: Vec<&EventView> = ids.iter().map(|&e| &self.events[e]).collect();
         let mut years: Vec<YearView> = Vec::new();
-        for e in &selected {
+        for &i in &ids {
+            let e = &self.events[i];
             let year = e.date.iso[..4].parse().unwrap_or(0);
             match years.last_mut() {
-                Some(y) if y.year == year => y.events.push(e),
+                Some(y) if y.year == year => {
+                    y.events.push(e);
+                    y.ids.push(i);
+                }
                 _ => years.push(YearView {
                     year,
                     events: vec![e],
+                    ids: vec![i],
                 }),
             }
         }
@@ -1461,6 +1502,7 @@ impl Pages<'_> {
             years.reverse();
             for y in &mut years {
                 y.events.reverse();
+                y.ids.reverse();
             }
         }
         let tag_counts = &self.timeline_tag_links;
@@ -1490,7 +1532,8 @@ impl Pages<'_> {
                 years: &years,
                 event_tags: tag_counts,
                 selected_tag: tag.map(|t| t.slug.as_str()),
-                event_count: selected.len(),
+                event_count: ids.len(),
+                entries: &self.event_entries,
             };
             let html = native::timeline_page(chrome, &self.site_view(), &page, &timeline);
             return Ok(self.native_page(format!("{path}index.html"), html));
@@ -1499,7 +1542,7 @@ impl Pages<'_> {
             ctx.insert("years", &years);
             ctx.insert("event_tags", &tag_counts);
             ctx.insert("selected_tag", &tag.map(|t| &t.slug));
-            ctx.insert("event_count", &selected.len());
+            ctx.insert("event_count", &ids.len());
         })
     }
 
@@ -1636,7 +1679,7 @@ impl Pages<'_> {
             .map(|(&e, (old, old_ld))| {
                 let entry = (
                     native::timeline_event_html(old),
-                    native::timeline_event_html(&self.events[e]),
+                    self.event_entries[e].clone(),
                 );
                 (e, [entry, (old_ld.to_string(), self.event_ld[e].clone())])
             })

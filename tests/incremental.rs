@@ -1043,3 +1043,32 @@ fn a_theme_printing_the_event_count_everywhere_sees_it_change() {
     let a3 = page(&edited.built, "articles/a3/index.html");
     assert_eq!(texts(&a3, "footer .events"), ["5 events"]);
 }
+
+/// The first event of a site without any, added on the fast path: the timeline page
+/// reads as a full build's.
+#[test]
+fn a_first_event_reaches_an_empty_timeline() {
+    let site = TestSite::new();
+    for i in 0..3 {
+        site.article(
+            &format!("a{i}.md"),
+            &format!("title = \"A{i}\"\ndate = 2025-01-0{}", i + 1),
+            "Plain words.\n",
+        );
+    }
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    state.rebuild().unwrap();
+    let file = "content/articles/a1.md";
+    let text = std::fs::read_to_string(site.path(file)).unwrap();
+    std::fs::write(
+        site.path(file),
+        text.replace(
+            "date = 2025-01-02",
+            "date = 2025-01-02\n\n[[events]]\ndate = \"2001\"\ntitle = \"First\"",
+        ),
+    )
+    .unwrap();
+    let built = front_matter_edit(&site, &mut state, file).built;
+    let timeline = page(&built, "timeline/index.html");
+    assert_eq!(texts(&timeline, ".event-title"), ["First"]);
+}

@@ -628,6 +628,8 @@ pub(super) struct Timeline<'a> {
     pub event_tags: &'a [TagLink],
     pub selected_tag: Option<&'a str>,
     pub event_count: usize,
+    /// Per event (an index into `Prepared::events`), its entry.
+    pub entries: &'a [String],
 }
 
 /// `timeline.html`, for the whole timeline or one tag's page of it.
@@ -673,8 +675,8 @@ pub(super) fn timeline_page(
             out.push_str("\" class=\"year-heading\">");
             out.push_str(&year);
             out.push_str("</h2>\n    <ol class=\"events\">\n    ");
-            for e in &y.events {
-                timeline_event(out, e);
+            for &e in &y.ids {
+                out.push_str(&timeline.entries[e]);
             }
             out.push_str("\n    </ol>\n  </section>\n");
         }
