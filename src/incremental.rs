@@ -426,7 +426,11 @@ impl SiteState {
                 }
             }
         }
-        let timeline = new_timeline(world, &mut edits, &articles)?;
+        let timeline = match new_timeline(world, &mut edits, &articles) {
+            TimelineEdit::Unchanged => None,
+            TimelineEdit::Changed(t) => Some(t),
+            TimelineEdit::Refused => return None,
+        };
         // Every page's `site` holds the number of events: a theme's own template may
         // print it anywhere, so a new number is for the full path.
         let events_counted = timeline
@@ -542,20 +546,15 @@ impl SiteState {
     }
 }
 
-/// The timeline after `edits`, when they change an article's events: every event
-/// gathered again, the bodies of new or changed ones rendered (the rest reused), and
-/// the articles whose pages show a changed event. Some(None) if no event changed;
-/// None if the new timeline has anything to report (the full path reports it).
-fn new_timeline(
-    world: &mut World,
-    edits: &mut [Edit],
-    articles: &[SharedRender],
-) -> Option<Option<NewTimeline>> {
+/// The timeline after `edits`, when they change an article's events: the events they
+/// report gathered again (`gather_again`), the bodies of new or changed ones rendered
+/// (the rest reused), and the articles whose pages show a changed event.
+fn new_timeline(world: &mut World, edits: &mut [Edit], articles: &[SharedRender]) -> TimelineEdit {
     if edits
         .iter()
         .all(|e| e.article.events == world.content.articles[e.i].events)
     {
-        return Some(None);
+        return TimelineEdit::Unchanged;
     }
     crate::progress::timings::mark("edit: timeline");
     // Gathered from the content as edited: the edits go in, and back out.
@@ -567,7 +566,9 @@ fn new_timeline(
     swap(world, edits);
     let slots = gather_again(&world.content, &world.events, edits);
     swap(world, edits);
-    let slots = slots?;
+    let Some(slots) = slots else {
+        return TimelineEdit::Refused;
+    };
     let world = &*world;
     let kept_ids: rustc_hash::FxHashMap<&str, usize> = world
         .events
@@ -610,12 +611,12 @@ fn new_timeline(
         .collect::<Vec<_>>()
         .into_iter();
     if renders.as_slice().iter().any(|(_, r)| !r.errors.is_empty()) {
-        return None;
+        return TimelineEdit::Refused;
     }
     let mut anchors = Diagnostics::new();
     site::check_event_anchors(&world.content, fresh(), articles, &mut anchors);
     if !anchors.is_empty() {
-        return None;
+        return TimelineEdit::Refused;
     }
     let mut t = NewTimeline::default();
     let mut fresh_at = 0;
@@ -661,7 +662,16 @@ fn new_timeline(
         .collect();
     t.articles = shown.into_iter().collect();
     t.slots = slots;
-    Some(Some(t))
+    TimelineEdit::Changed(t)
+}
+
+/// What `edits` do to the timeline (`new_timeline`).
+enum TimelineEdit {
+    /// No article's events changed.
+    Unchanged,
+    Changed(NewTimeline),
+    /// The new timeline has something to report: the full path reports it.
+    Refused,
 }
 
 /// The timeline of the content as edited (each edit holding its article's old
