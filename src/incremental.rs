@@ -523,7 +523,7 @@ impl SiteState {
         for e in &edits {
             let a = &world.content.articles[e.i];
             self.cache.docs.keep(
-                article_key(e.i, &a.origin.file),
+                article_key(&a.origin.file),
                 a.origin.text.clone(),
                 world.linked.articles[e.i].clone(),
             );
@@ -931,12 +931,19 @@ impl Cache {
     }
 }
 
-/// Cached renders of Markdown documents, keyed by document (`a3:content/articles/x.md`).
+/// Cached renders of Markdown documents, keyed by document (`a:content/articles/x.md`).
 #[derive(Default)]
 pub struct DocCache {
     /// Hash of everything a document's render can see besides its own text.
     env: u64,
     docs: HashMap<String, (Arc<str>, SharedRender)>,
+    /// The articles' files in the order the kept renders number them (a link to
+    /// `#fragment` of another article names it by its place: `FragmentRef::article`).
+    order: Vec<String>,
+    /// Per place in `order`, the article's place in the build begun, when it differs
+    /// anywhere (an article moved, by a new date or title): renders are renumbered
+    /// as they are taken, not rendered again.
+    renumber: Vec<usize>,
     rendered: usize,
     total: usize,
 }
@@ -945,20 +952,46 @@ impl DocCache {
     /// Starts a build; forgets every render if what documents can see changed.
     pub fn begin(&mut self, config: &SiteConfig, content: &Content) {
         let env = doc_env(config, content);
+        self.renumber.clear();
         if env != self.env {
             self.docs.clear();
             self.env = env;
+        } else if !content
+            .articles
+            .iter()
+            .map(|a| &a.origin.file)
+            .eq(&self.order)
+        {
+            // The same articles (`doc_env`), in another order.
+            let place: HashMap<&str, usize> = content
+                .articles
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.origin.file.as_str(), i))
+                .collect();
+            self.renumber = self.order.iter().map(|f| place[f.as_str()]).collect();
         }
         self.rendered = 0;
         self.total = 0;
     }
 
-    /// The last render of `key` if its text is unchanged. It is taken out of the
-    /// cache (no copy of the HTML); `keep` puts it back once the build is done.
+    /// From here on, renders kept number the articles as `content` orders them.
+    pub fn number_as(&mut self, content: &Content) {
+        self.order.clear();
+        self.order
+            .extend(content.articles.iter().map(|a| a.origin.file.clone()));
+    }
+
+    /// The last render of `key` if its text is unchanged, its links to other
+    /// articles' fragments renumbered if they moved. It is taken out of the cache (no
+    /// copy of the HTML but for a renumbered one); `keep` puts it back once the
+    /// build is done.
     pub fn take(&mut self, key: &str, text: &Arc<str>) -> Option<SharedRender> {
         self.total += 1;
         let hit = match self.docs.remove(key) {
-            Some((old, r)) if Arc::ptr_eq(&old, text) || *old == **text => Some(r),
+            Some((old, r)) if Arc::ptr_eq(&old, text) || *old == **text => {
+                renumbered(r, &self.renumber)
+            }
             _ => None,
         };
         self.rendered += usize::from(hit.is_none());
@@ -970,9 +1003,25 @@ impl DocCache {
     }
 }
 
+/// `r` with its fragment links' articles at their new places (`renumber`, by old
+/// place), if any moved.
+/// None (render it again) for a place `renumber` does not know.
+fn renumbered(r: SharedRender, renumber: &[usize]) -> Option<SharedRender> {
+    let place = |f: &crate::markdown::FragmentRef| renumber.get(f.article).copied();
+    if renumber.is_empty() || r.fragments.iter().all(|f| place(f) == Some(f.article)) {
+        return Some(r);
+    }
+    let mut moved = (*r).clone();
+    for f in &mut moved.fragments {
+        f.article = place(f)?;
+    }
+    Some(Arc::new(moved))
+}
+
 /// Everything besides a document's own text that its render depends on: the
 /// config (Markdown options, base path, link mode), the glossary (every term's
-/// file and text) and the link targets (every article's file, slug and position).
+/// file and text) and the link targets (every article's file and slug, in any
+/// order: the places fragment links number are renumbered, `DocCache::take`).
 fn doc_env(config: &SiteConfig, content: &Content) -> u64 {
     let mut h = FxHasher::default();
     serde_json::to_string(config)
@@ -981,14 +1030,19 @@ fn doc_env(config: &SiteConfig, content: &Content) -> u64 {
     for t in &content.terms {
         (&t.origin.file, &*t.origin.text).hash(&mut h);
     }
-    for a in &content.articles {
-        (&a.origin.file, &a.rel, &a.slug).hash(&mut h);
-    }
+    let mut targets: Vec<(&str, &str, &str)> = content
+        .articles
+        .iter()
+        .map(|a| (a.origin.file.as_str(), a.rel.as_str(), a.slug.as_str()))
+        .collect();
+    targets.sort_unstable();
+    targets.hash(&mut h);
     h.finish()
 }
 
-pub fn article_key(i: usize, file: &str) -> String {
-    format!("a{i}:{file}")
+/// An article's key in the cache: by file, wherever it is in the order.
+pub fn article_key(file: &str) -> String {
+    format!("a:{file}")
 }
 
 pub fn term_key(i: usize, file: &str) -> String {

@@ -450,9 +450,9 @@ impl Linked {
 
 /// Gives the article renders back to the cache they were taken from.
 fn keep_articles(docs: &mut DocCache, content: &Content, rendered: &[SharedRender]) {
-    for ((i, a), r) in content.articles.iter().enumerate().zip(rendered) {
+    for (a, r) in content.articles.iter().zip(rendered) {
         docs.keep(
-            incremental::article_key(i, &a.origin.file),
+            incremental::article_key(&a.origin.file),
             a.origin.text.clone(),
             r.clone(),
         );
@@ -473,9 +473,8 @@ fn link(
     let mut cached: Vec<Option<SharedRender>> = content
         .articles
         .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let key = incremental::article_key(i, &a.origin.file);
+        .map(|a| {
+            let key = incremental::article_key(&a.origin.file);
             cache.as_deref_mut()?.take(&key, &a.origin.text)
         })
         .collect();
@@ -548,6 +547,9 @@ fn link(
         })
         .collect();
     if let Some(c) = cache {
+        // Every article was taken: what the cache keeps from here on numbers them as
+        // this build does.
+        c.number_as(content);
         for (i, (t, r)) in content.terms.iter().zip(&terms).enumerate() {
             let key = incremental::term_key(i, &t.origin.file);
             c.keep(key, t.origin.text.clone(), r.clone());

@@ -1072,3 +1072,61 @@ fn a_first_event_reaches_an_empty_timeline() {
     let timeline = page(&built, "timeline/index.html");
     assert_eq!(texts(&timeline, ".event-title"), ["First"]);
 }
+
+/// A new date that moves an article in the order takes the full path, but renders
+/// nothing again but that article: the others' renders are kept, their links to
+/// other articles' headings renumbered to the articles' new places.
+#[test]
+fn an_article_moving_in_the_order_is_the_only_one_rendered_again() {
+    let site = TestSite::new();
+    for i in 0..6 {
+        let body = match i {
+            1 => "See [the part](a4.md#part) and [mine](#own).\n\n## Own\n\nText.\n",
+            4 => "## Part\n\nText.\n",
+            _ => "Plain words.\n",
+        };
+        site.article(
+            &format!("a{i}.md"),
+            &format!("title = \"A{i}\"\ndate = 2025-01-0{}", i + 1),
+            body,
+        );
+    }
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    state.rebuild().unwrap();
+    let a4 = "content/articles/a4.md";
+    let text = std::fs::read_to_string(site.path(a4)).unwrap();
+
+    // a4, the target of a1's link, moves from fifth to first.
+    std::fs::write(
+        site.path(a4),
+        text.replace("date = 2025-01-05", "date = 2025-02-01"),
+    )
+    .unwrap();
+    let moved = state
+        .rebuild_changed(Some(&[a4.to_string()]))
+        .map(Rebuilt::complete)
+        .unwrap();
+    let full = kiji::build(site.root(), &site.options()).unwrap();
+    assert_eq!(
+        full.output.changed_paths(&moved.built.output),
+        Vec::<String>::new()
+    );
+    assert_eq!(moved.work.documents, 1, "{}", moved.work);
+    let home = page(&moved.built, "index.html");
+    assert_eq!(texts(&home, ".card h3 a")[0], "A4");
+
+    // Its heading gone, a1's link to it is reported, as by a full build.
+    std::fs::write(
+        site.path(a4),
+        text.replace("date = 2025-01-05", "date = 2025-02-01")
+            .replace("## Part", "Not a heading any more"),
+    )
+    .unwrap();
+    let refused = state
+        .rebuild_changed(Some(&[a4.to_string()]))
+        .err()
+        .expect("a link to a missing heading is an error");
+    let full = kiji::build(site.root(), &site.options()).err().unwrap();
+    assert_eq!(refused.render(), full.render());
+    assert!(refused.render().contains("#part"), "{}", refused.render());
+}
