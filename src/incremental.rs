@@ -37,7 +37,7 @@ use crate::date::PartialDate;
 use crate::diag::Diagnostics;
 use crate::glossary::Mention;
 use crate::index::{Retagged, SiteIndex};
-use crate::markdown::Rendered;
+use crate::markdown::{LinkTarget, Rendered};
 use crate::output::FileBytes;
 use crate::render::{Pages, SiteData};
 use crate::site::{self, BuildOptions, Built, SharedRender, World};
@@ -940,10 +940,10 @@ pub struct DocCache {
     /// The articles' files in the order the kept renders number them (a link to
     /// `#fragment` of another article names it by its place: `FragmentRef::article`).
     order: Vec<String>,
-    /// Per place in `order`, the article's place in the build begun, when it differs
-    /// anywhere (an article moved, by a new date or title): renders are renumbered
-    /// as they are taken, not rendered again.
-    renumber: Vec<usize>,
+    /// Per place in `order`, the article's place in the build begun (None: gone),
+    /// when it differs anywhere (an article moved, by a new date or title, or came
+    /// or went): renders are renumbered as they are taken, not rendered again.
+    renumber: Vec<Option<usize>>,
     rendered: usize,
     total: usize,
 }
@@ -962,14 +962,18 @@ impl DocCache {
             .map(|a| &a.origin.file)
             .eq(&self.order)
         {
-            // The same articles (`doc_env`), in another order.
+            // Other articles, or in another order.
             let place: HashMap<&str, usize> = content
                 .articles
                 .iter()
                 .enumerate()
                 .map(|(i, a)| (a.origin.file.as_str(), i))
                 .collect();
-            self.renumber = self.order.iter().map(|f| place[f.as_str()]).collect();
+            self.renumber = self
+                .order
+                .iter()
+                .map(|f| place.get(f.as_str()).copied())
+                .collect();
         }
         self.rendered = 0;
         self.total = 0;
@@ -982,14 +986,25 @@ impl DocCache {
             .extend(content.articles.iter().map(|a| a.origin.file.clone()));
     }
 
-    /// The last render of `key` if its text is unchanged, its links to other
-    /// articles' fragments renumbered if they moved. It is taken out of the cache (no
-    /// copy of the HTML but for a renumbered one); `keep` puts it back once the
-    /// build is done.
-    pub fn take(&mut self, key: &str, text: &Arc<str>) -> Option<SharedRender> {
+    /// The last render of `key` if its text is unchanged and each link target it
+    /// looked up finds the same in `targets` (an article that came may be what a
+    /// link now finds; one that went, what it found), its links to other articles'
+    /// fragments renumbered if they moved. It is taken out of the cache (no copy of
+    /// the HTML but for a renumbered one); `keep` puts it back once the build is done.
+    pub fn take(
+        &mut self,
+        key: &str,
+        text: &Arc<str>,
+        targets: &HashMap<String, LinkTarget>,
+    ) -> Option<SharedRender> {
         self.total += 1;
+        let finds_the_same = |r: &Rendered| {
+            r.lookups
+                .iter()
+                .all(|l| targets.get(&l.key).map(|t| &t.url) == l.url.as_ref())
+        };
         let hit = match self.docs.remove(key) {
-            Some((old, r)) if Arc::ptr_eq(&old, text) || *old == **text => {
+            Some((old, r)) if (Arc::ptr_eq(&old, text) || *old == **text) && finds_the_same(&r) => {
                 renumbered(r, &self.renumber)
             }
             _ => None,
@@ -1005,9 +1020,9 @@ impl DocCache {
 
 /// `r` with its fragment links' articles at their new places (`renumber`, by old
 /// place), if any moved.
-/// None (render it again) for a place `renumber` does not know.
-fn renumbered(r: SharedRender, renumber: &[usize]) -> Option<SharedRender> {
-    let place = |f: &crate::markdown::FragmentRef| renumber.get(f.article).copied();
+/// None (render it again) for an article gone, or a place `renumber` does not know.
+fn renumbered(r: SharedRender, renumber: &[Option<usize>]) -> Option<SharedRender> {
+    let place = |f: &crate::markdown::FragmentRef| renumber.get(f.article).copied().flatten();
     if renumber.is_empty() || r.fragments.iter().all(|f| place(f) == Some(f.article)) {
         return Some(r);
     }
@@ -1018,10 +1033,10 @@ fn renumbered(r: SharedRender, renumber: &[usize]) -> Option<SharedRender> {
     Some(Arc::new(moved))
 }
 
-/// Everything besides a document's own text that its render depends on: the
-/// config (Markdown options, base path, link mode), the glossary (every term's
-/// file and text) and the link targets (every article's file and slug, in any
-/// order: the places fragment links number are renumbered, `DocCache::take`).
+/// Everything besides a document's own text and the link targets it looks up
+/// (`Rendered::lookups`, checked per render) that its render depends on: the config
+/// (Markdown options, base path, link mode) and the glossary (every term's file and
+/// text).
 fn doc_env(config: &SiteConfig, content: &Content) -> u64 {
     let mut h = FxHasher::default();
     serde_json::to_string(config)
@@ -1030,13 +1045,6 @@ fn doc_env(config: &SiteConfig, content: &Content) -> u64 {
     for t in &content.terms {
         (&t.origin.file, &*t.origin.text).hash(&mut h);
     }
-    let mut targets: Vec<(&str, &str, &str)> = content
-        .articles
-        .iter()
-        .map(|a| (a.origin.file.as_str(), a.rel.as_str(), a.slug.as_str()))
-        .collect();
-    targets.sort_unstable();
-    targets.hash(&mut h);
     h.finish()
 }
 

@@ -87,6 +87,13 @@ pub struct FragmentRef {
     pub span: std::ops::Range<usize>,
 }
 
+/// A link target looked up (`resolve`): its key and the URL found there, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    pub key: String,
+    pub url: Option<String>,
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Rendered {
     pub html: String,
@@ -98,6 +105,10 @@ pub struct Rendered {
     pub words: usize,
     /// The body's words, for the search index.
     pub search: BodyWords,
+    /// Every link target looked up, in order, and what it was then: what the render
+    /// depends on of the rest of the site besides the glossary. The dev server keeps a
+    /// render while each lookup still finds the same (`incremental::DocCache::take`).
+    pub lookups: Vec<Lookup>,
     /// `html`'s hash, made when first asked for (by the dev server's page cache).
     fingerprint: std::sync::OnceLock<u64>,
 }
@@ -392,7 +403,7 @@ fn rewrite_links<'a>(
             continue;
         }
         if is_markdown_path(&path) {
-            match resolve(doc.dir, &path, links.targets) {
+            match resolve(doc.dir, &path, links.targets, &mut out.lookups) {
                 Some(target) => {
                     link.url = match &fragment {
                         Some(f) => format!("{}#{f}", target.url),
@@ -467,19 +478,28 @@ fn resolve<'t>(
     dir: &str,
     path: &str,
     targets: &'t HashMap<String, LinkTarget>,
+    lookups: &mut Vec<Lookup>,
 ) -> Option<&'t LinkTarget> {
     let path = percent_decode(path);
-    if let Some(from_content) = path.strip_prefix('/') {
-        return targets.get(&normalize(from_content)?);
+    let candidates = match path.strip_prefix('/') {
+        Some(from_content) => [normalize(from_content), None, None],
+        None => [
+            normalize(&format!("{dir}/{path}")),
+            normalize(&path),
+            (!path.contains('/')).then(|| format!("{BY_NAME}{path}")),
+        ],
+    };
+    for key in candidates.into_iter().flatten() {
+        let found = targets.get(&key);
+        lookups.push(Lookup {
+            url: found.map(|t| t.url.clone()),
+            key,
+        });
+        if found.is_some() {
+            return found;
+        }
     }
-    normalize(&format!("{dir}/{path}"))
-        .and_then(|p| targets.get(&p))
-        .or_else(|| normalize(&path).and_then(|p| targets.get(&p)))
-        .or_else(|| {
-            (!path.contains('/'))
-                .then(|| targets.get(&format!("{BY_NAME}{path}")))
-                .flatten()
-        })
+    None
 }
 
 fn normalize(path: &str) -> Option<String> {

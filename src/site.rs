@@ -475,7 +475,9 @@ fn link(
         .iter()
         .map(|a| {
             let key = incremental::article_key(&a.origin.file);
-            cache.as_deref_mut()?.take(&key, &a.origin.text)
+            cache
+                .as_deref_mut()?
+                .take(&key, &a.origin.text, &env.targets)
         })
         .collect();
     let articles: Vec<SharedRender> = cached
@@ -495,7 +497,9 @@ fn link(
         .enumerate()
         .map(|(i, t)| {
             let key = incremental::term_key(i, &t.origin.file);
-            cache.as_deref_mut()?.take(&key, &t.origin.text)
+            cache
+                .as_deref_mut()?
+                .take(&key, &t.origin.text, &env.targets)
         })
         .collect();
     let terms: Vec<SharedRender> = content
@@ -532,7 +536,7 @@ fn link(
         .zip(&event_texts)
         .map(|(e, text)| {
             let key = incremental::event_key(&e.id, &e.origin.file);
-            cache.as_deref_mut()?.take(&key, text)
+            cache.as_deref_mut()?.take(&key, text, &env.targets)
         })
         .collect();
     let event_docs: Vec<SharedRender> = events

@@ -1130,3 +1130,73 @@ fn an_article_moving_in_the_order_is_the_only_one_rendered_again() {
     assert_eq!(refused.render(), full.render());
     assert!(refused.render().contains("#part"), "{}", refused.render());
 }
+
+/// A new or deleted article takes the full path, but only the documents whose links
+/// find something else than before are rendered again: a new article that a bare file
+/// name now finds first, or an article a link found that is gone.
+#[test]
+fn a_new_or_deleted_article_renders_again_only_the_links_it_changes() {
+    let site = TestSite::new();
+    for i in 0..4 {
+        let body = match i {
+            1 => "See [b](b.md).\n",
+            2 => "See [a3](a3.md).\n",
+            _ => "Plain words.\n",
+        };
+        site.article(
+            &format!("a{i}.md"),
+            &format!("title = \"A{i}\"\ndate = 2025-01-0{}", i + 1),
+            body,
+        );
+    }
+    site.article(
+        "sub/b.md",
+        "title = \"Sub b\"\ndate = 2024-01-01\nslug = \"sub-b\"",
+        "Words.\n",
+    );
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    state.rebuild().unwrap();
+    let rebuild = |state: &mut SiteState, file: &str| {
+        let built = state
+            .rebuild_changed(Some(&[file.to_string()]))
+            .map(Rebuilt::complete);
+        let full = kiji::build(site.root(), &site.options());
+        match (built, full) {
+            (Ok(built), Ok(full)) => {
+                assert_eq!(
+                    full.output.changed_paths(&built.built.output),
+                    Vec::<String>::new()
+                );
+                Ok(built)
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(a.render(), b.render());
+                Err(a.render())
+            }
+            (a, b) => panic!("incremental ok={}, full ok={}", a.is_ok(), b.is_ok()),
+        }
+    };
+
+    // An article no link finds: only it is rendered.
+    site.article("a9.md", "title = \"A9\"\ndate = 2025-02-01", "New.\n");
+    let added = rebuild(&mut state, "content/articles/a9.md").unwrap();
+    assert_eq!(added.work.documents, 1, "{}", added.work);
+
+    // articles/b.md, which a1's link to b.md now finds before sub/b.md.
+    site.article("b.md", "title = \"Top b\"\ndate = 2023-01-01", "Words.\n");
+    let shadowing = rebuild(&mut state, "content/articles/b.md").unwrap();
+    assert_eq!(shadowing.work.documents, 2, "{}", shadowing.work);
+    let a1 = page(&shadowing.built, "articles/a1/index.html");
+    let links = attrs(&a1, ".prose a", "href");
+    assert!(
+        links.iter().any(|l| l.ends_with("/articles/b/")),
+        "{links:?}"
+    );
+
+    // a3, which a2 links to, deleted: the broken link is reported.
+    std::fs::remove_file(site.path("content/articles/a3.md")).unwrap();
+    let Err(refused) = rebuild(&mut state, "content/articles/a3.md") else {
+        panic!("a link to a deleted article is an error");
+    };
+    assert!(refused.contains("broken link"), "{refused}");
+}
