@@ -1386,6 +1386,27 @@ impl Pages<'_> {
         };
         let site = self.site_view();
         view.content = "";
+        if let Some(chrome) = self.native_chrome(&["article.html"]) {
+            // The built-in page prints none of the site's counts: a new article or event
+            // leaves the other pages' keys as they were.
+            let counted = SiteView {
+                article_count: 0,
+                term_count: 0,
+                event_count: 0,
+                ..site.clone()
+            };
+            let key = crate::incremental::page_key(
+                "article.html",
+                &(&counted, &page, &view, r.html_fingerprint()),
+            );
+            return cache
+                .page_keyed(&out_path, key, || {
+                    view.content = &r.html;
+                    let html = native::article_page(chrome, &site, &page, &view);
+                    Ok::<_, Diagnostics>(html.into_bytes())
+                })
+                .map(|bytes| (out_path, bytes));
+        }
         let key = crate::incremental::page_key(
             "article.html",
             &(&site, &page, &view, r.html_fingerprint()),

@@ -1181,6 +1181,10 @@ fn a_new_or_deleted_article_renders_again_only_the_links_it_changes() {
     site.article("a9.md", "title = \"A9\"\ndate = 2025-02-01", "New.\n");
     let added = rebuild(&mut state, "content/articles/a9.md").unwrap();
     assert_eq!(added.work.documents, 1, "{}", added.work);
+    // Its page, its neighbour a3's and the six site pages (12 pages less the six
+    // articles'): not the other four articles' pages, though every page's `site`
+    // counts one article more (all 12 pages were rendered before).
+    assert_eq!(added.work.pages, 8, "{}", added.work);
 
     // articles/b.md, which a1's link to b.md now finds before sub/b.md.
     site.article("b.md", "title = \"Top b\"\ndate = 2023-01-01", "Words.\n");
