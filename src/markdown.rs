@@ -50,6 +50,9 @@ pub struct SiteLinks<'s> {
     /// Keyed by path under content/: `articles/a.md`, `glossary/aod.md`.
     pub targets: &'s HashMap<String, LinkTarget>,
     pub base_path: &'s str,
+    /// Keep each target looked up in the render (`Rendered::lookups`): for the dev
+    /// server's cache, not a one-off build.
+    pub record_lookups: bool,
 }
 
 /// One document to render.
@@ -211,6 +214,7 @@ pub fn render_standalone(
     let links = SiteLinks {
         targets: &targets,
         base_path: "/",
+        record_lookups: false,
     };
     renderer.render(&doc, &links)
 }
@@ -403,7 +407,8 @@ fn rewrite_links<'a>(
             continue;
         }
         if is_markdown_path(&path) {
-            match resolve(doc.dir, &path, links.targets, &mut out.lookups) {
+            let lookups = links.record_lookups.then_some(&mut out.lookups);
+            match resolve(doc.dir, &path, links.targets, lookups) {
                 Some(target) => {
                     link.url = match &fragment {
                         Some(f) => format!("{}#{f}", target.url),
@@ -478,7 +483,7 @@ fn resolve<'t>(
     dir: &str,
     path: &str,
     targets: &'t HashMap<String, LinkTarget>,
-    lookups: &mut Vec<Lookup>,
+    mut lookups: Option<&mut Vec<Lookup>>,
 ) -> Option<&'t LinkTarget> {
     let path = percent_decode(path);
     let candidates = match path.strip_prefix('/') {
@@ -491,10 +496,12 @@ fn resolve<'t>(
     };
     for key in candidates.into_iter().flatten() {
         let found = targets.get(&key);
-        lookups.push(Lookup {
-            url: found.map(|t| t.url.clone()),
-            key,
-        });
+        if let Some(lookups) = lookups.as_deref_mut() {
+            lookups.push(Lookup {
+                url: found.map(|t| t.url.clone()),
+                key,
+            });
+        }
         if found.is_some() {
             return found;
         }

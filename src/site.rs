@@ -119,10 +119,11 @@ fn build_with(
     crate::progress::timings::mark("timeline");
     // Gathering the timeline is one thread's work; the glossary and link targets are
     // built beside it.
-    let ((mut events, timeline_diags), env) = rayon::join(
+    let ((mut events, timeline_diags), mut env) = rayon::join(
         || timeline::gather(&content),
         || LinkEnv::new(&content, &config),
     );
+    env.record_lookups = cache.is_some();
     if let Some(c) = cache.as_deref_mut() {
         c.docs.begin(&config, &content);
         c.pages.begin(&theme);
@@ -312,6 +313,8 @@ pub struct LinkEnv {
     pub base: String,
     /// Per term: its tooltip text.
     pub tips: Vec<String>,
+    /// Renders keep the link targets they looked up (`SiteLinks::record_lookups`).
+    pub record_lookups: bool,
 }
 
 impl LinkEnv {
@@ -330,6 +333,7 @@ impl LinkEnv {
             options,
             base,
             tips,
+            record_lookups: false,
         }
     }
 
@@ -345,6 +349,7 @@ impl LinkEnv {
         SiteLinks {
             targets: &self.targets,
             base_path: &self.base,
+            record_lookups: self.record_lookups,
         }
     }
 
