@@ -979,8 +979,11 @@ impl DocCache {
         self.total = 0;
     }
 
-    /// From here on, renders kept number the articles as `content` orders them.
-    pub fn number_as(&mut self, content: &Content) {
+    /// Once a build took every document it has: what is left is gone (a deleted
+    /// file, an event under its old id) and is dropped, and the renders kept from here
+    /// on number the articles as `content` orders them.
+    pub fn keep_from(&mut self, content: &Content) {
+        self.docs.clear();
         self.order.clear();
         self.order
             .extend(content.articles.iter().map(|a| a.origin.file.clone()));
@@ -1019,8 +1022,8 @@ impl DocCache {
 }
 
 /// `r` with its fragment links' articles at their new places (`renumber`, by old
-/// place), if any moved.
-/// None (render it again) for an article gone, or a place `renumber` does not know.
+/// place), if any moved; None (render it again) for an article gone, or a place
+/// `renumber` does not know.
 fn renumbered(r: SharedRender, renumber: &[Option<usize>]) -> Option<SharedRender> {
     let place = |f: &crate::markdown::FragmentRef| renumber.get(f.article).copied().flatten();
     if renumber.is_empty() || r.fragments.iter().all(|f| place(f) == Some(f.article)) {
@@ -1202,6 +1205,23 @@ fn hash_json(value: &Value, h: &mut FxHasher) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn renders_a_build_did_not_take_are_dropped() {
+        let config = SiteConfig::parse("title = \"T\"", "site.toml").unwrap();
+        let content = Content::default();
+        let targets = HashMap::new();
+        let text: Arc<str> = Arc::from("Words.");
+        let mut cache = DocCache::default();
+        cache.begin(&config, &content);
+        for key in ["a:kept.md", "a:deleted.md"] {
+            cache.keep(key.into(), text.clone(), Arc::new(Rendered::default()));
+        }
+        cache.begin(&config, &content);
+        assert!(cache.take("a:kept.md", &text, &targets).is_some());
+        cache.keep_from(&content);
+        assert!(cache.take("a:deleted.md", &text, &targets).is_none());
+    }
 
     #[test]
     fn json_hashes_tell_structure_apart() {

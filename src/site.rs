@@ -556,9 +556,8 @@ fn link(
         })
         .collect();
     if let Some(c) = cache {
-        // Every article was taken: what the cache keeps from here on numbers them as
-        // this build does.
-        c.number_as(content);
+        // Every document was taken.
+        c.keep_from(content);
         for (i, (t, r)) in content.terms.iter().zip(&terms).enumerate() {
             let key = incremental::term_key(i, &t.origin.file);
             c.keep(key, t.origin.text.clone(), r.clone());
