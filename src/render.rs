@@ -1700,7 +1700,7 @@ impl Pages<'_> {
             .map(|(&e, (old, old_ld))| {
                 let entry = (
                     native::timeline_event_html(old),
-                    self.event_entries[e].clone(),
+                    native::timeline_event_html(&self.events[e]),
                 );
                 (e, [entry, (old_ld.to_string(), self.event_ld[e].clone())])
             })

@@ -1204,3 +1204,42 @@ fn a_new_or_deleted_article_renders_again_only_the_links_it_changes() {
     };
     assert!(refused.contains("broken link"), "{refused}");
 }
+
+/// With a theme's own timeline page, a title edit of an article with events still
+/// reads as a full build (the fast path's timeline entries are the built-in page's).
+#[test]
+fn a_title_edit_with_a_theme_of_its_own_timeline() {
+    let site = TestSite::new();
+    let timeline = kiji::theme::TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == "timeline.html")
+        .unwrap()
+        .1;
+    site.file(
+        "layouts/timeline.html",
+        &timeline.replace("dated event", "dated happening"),
+    );
+    for i in 0..3 {
+        site.article(
+            &format!("a{i}.md"),
+            &format!(
+                "title = \"A{i}\"\ndate = 2025-01-0{}\n\n[[events]]\ndate = \"200{i}\"\ntitle = \"Event {i}\"",
+                i + 1
+            ),
+            "Plain words.\n",
+        );
+    }
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    state.rebuild().unwrap();
+    let file = "content/articles/a1.md";
+    let text = std::fs::read_to_string(site.path(file)).unwrap();
+    std::fs::write(
+        site.path(file),
+        text.replace("title = \"A1\"", "title = \"A one\""),
+    )
+    .unwrap();
+    let built = front_matter_edit(&site, &mut state, file).built;
+    let timeline = page(&built, "timeline/index.html");
+    assert!(texts(&timeline, ".lede")[0].contains("dated happening"));
+    assert!(texts(&timeline, ".event a").contains(&"A one".to_string()));
+}
