@@ -646,6 +646,58 @@ fn front_matter_edit(site: &TestSite, state: &mut SiteState, file: &str) -> Rebu
     edited
 }
 
+/// `file` rebuilt after a change, and a full build of the site as it is now: both
+/// build the same bytes (the rebuild returned), or both refuse it with the same report
+/// (returned as the error).
+fn rebuilt_as_full(site: &TestSite, state: &mut SiteState, file: &str) -> Result<Rebuilt, String> {
+    let built = state
+        .rebuild_changed(Some(&[file.to_string()]))
+        .map(Rebuilt::complete);
+    match (built, kiji::build(site.root(), &site.options())) {
+        (Ok(built), Ok(full)) => {
+            assert_eq!(
+                full.output.changed_paths(&built.built.output),
+                Vec::<String>::new()
+            );
+            Ok(built)
+        }
+        (Err(a), Err(b)) => {
+            assert_eq!(a.render(), b.render());
+            Err(a.render())
+        }
+        (a, b) => panic!("incremental ok={}, full ok={}", a.is_ok(), b.is_ok()),
+    }
+}
+
+/// Rewrites `file` with `from` (which it must hold) replaced by `to`.
+fn replace_in(site: &TestSite, file: &str, from: &str, to: &str) {
+    let text = std::fs::read_to_string(site.path(file)).unwrap();
+    assert!(text.contains(from), "{file} has no {from:?}");
+    std::fs::write(site.path(file), text.replace(from, to)).unwrap();
+}
+
+/// `count` articles a0, a1, … dated 2025-01-01, -02, …, each reporting one event of
+/// its own ("Event 0" in 2000, "Event 1" in 2001, …), with `extra` front matter.
+fn articles_with_an_event(site: &TestSite, count: usize, extra: &str) {
+    for i in 0..count {
+        site.article(
+            &format!("a{i}.md"),
+            &format!(
+                "title = \"A{i}\"\ndate = 2025-01-0{}{extra}\n\n[[events]]\ndate = \"200{i}\"\ntitle = \"Event {i}\"",
+                i + 1
+            ),
+            "Plain words.\n",
+        );
+    }
+}
+
+/// A site state that built `site` once.
+fn built_once(site: &TestSite) -> SiteState {
+    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
+    state.rebuild().unwrap();
+    state
+}
+
 /// A tag edit is a front matter edit too: the dev server updates the tag lists and the
 /// related articles in place, and renders the tag pages (a tag no article has any more
 /// loses its page), the tags page with its counts, the articles whose related lists
@@ -949,18 +1001,8 @@ fn a_refused_event_edit_reports_like_a_full_build_and_keeps_the_site() {
 #[test]
 fn an_edit_to_events_alone_renders_only_the_pages_that_show_events() {
     let site = TestSite::new();
-    for i in 0..7 {
-        site.article(
-            &format!("a{i}.md"),
-            &format!(
-                "title = \"A{i}\"\ndate = 2025-01-0{}\ntags = [\"shared\"]\n\n[[events]]\ndate = \"200{i}\"\ntitle = \"Event {i}\"",
-                i + 1
-            ),
-            "Plain words.\n",
-        );
-    }
-    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
-    state.rebuild().unwrap();
+    articles_with_an_event(&site, 7, "\ntags = [\"shared\"]");
+    let mut state = built_once(&site);
     let file = "content/articles/a0.md";
     let text = std::fs::read_to_string(site.path(file)).unwrap();
     let mut edit = |from: &str, to: &str| {
@@ -1009,37 +1051,16 @@ fn a_theme_printing_the_event_count_everywhere_sees_it_change() {
             "<p class=\"events\">{{ site.event_count }} events</p></footer>",
         ),
     );
-    for i in 0..4 {
-        site.article(
-            &format!("a{i}.md"),
-            &format!(
-                "title = \"A{i}\"\ndate = 2025-01-0{}\n\n[[events]]\ndate = \"200{i}\"\ntitle = \"Event {i}\"",
-                i + 1
-            ),
-            "Plain words.\n",
-        );
-    }
-    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
-    state.rebuild().unwrap();
+    articles_with_an_event(&site, 4, "");
+    let mut state = built_once(&site);
     let file = "content/articles/a0.md";
-    let text = std::fs::read_to_string(site.path(file)).unwrap();
-    std::fs::write(
-        site.path(file),
-        text.replace(
-            "title = \"Event 0\"",
-            "title = \"Event 0\"\n\n[[events]]\ndate = \"1999\"\ntitle = \"Earlier\"",
-        ),
-    )
-    .unwrap();
-    let edited = state
-        .rebuild_changed(Some(&[file.to_string()]))
-        .map(Rebuilt::complete)
-        .unwrap();
-    let full = kiji::build(site.root(), &site.options()).unwrap();
-    assert_eq!(
-        full.output.changed_paths(&edited.built.output),
-        Vec::<String>::new()
+    replace_in(
+        &site,
+        file,
+        "title = \"Event 0\"",
+        "title = \"Event 0\"\n\n[[events]]\ndate = \"1999\"\ntitle = \"Earlier\"",
     );
+    let edited = rebuilt_as_full(&site, &mut state, file).unwrap();
     let a3 = page(&edited.built, "articles/a3/index.html");
     assert_eq!(texts(&a3, "footer .events"), ["5 events"]);
 }
@@ -1056,18 +1077,14 @@ fn a_first_event_reaches_an_empty_timeline() {
             "Plain words.\n",
         );
     }
-    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
-    state.rebuild().unwrap();
+    let mut state = built_once(&site);
     let file = "content/articles/a1.md";
-    let text = std::fs::read_to_string(site.path(file)).unwrap();
-    std::fs::write(
-        site.path(file),
-        text.replace(
-            "date = 2025-01-02",
-            "date = 2025-01-02\n\n[[events]]\ndate = \"2001\"\ntitle = \"First\"",
-        ),
-    )
-    .unwrap();
+    replace_in(
+        &site,
+        file,
+        "date = 2025-01-02",
+        "date = 2025-01-02\n\n[[events]]\ndate = \"2001\"\ntitle = \"First\"",
+    );
     let built = front_matter_edit(&site, &mut state, file).built;
     let timeline = page(&built, "timeline/index.html");
     assert_eq!(texts(&timeline, ".event-title"), ["First"]);
@@ -1091,44 +1108,22 @@ fn an_article_moving_in_the_order_is_the_only_one_rendered_again() {
             body,
         );
     }
-    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
-    state.rebuild().unwrap();
+    let mut state = built_once(&site);
     let a4 = "content/articles/a4.md";
-    let text = std::fs::read_to_string(site.path(a4)).unwrap();
 
     // a4, the target of a1's link, moves from fifth to first.
-    std::fs::write(
-        site.path(a4),
-        text.replace("date = 2025-01-05", "date = 2025-02-01"),
-    )
-    .unwrap();
-    let moved = state
-        .rebuild_changed(Some(&[a4.to_string()]))
-        .map(Rebuilt::complete)
-        .unwrap();
-    let full = kiji::build(site.root(), &site.options()).unwrap();
-    assert_eq!(
-        full.output.changed_paths(&moved.built.output),
-        Vec::<String>::new()
-    );
+    replace_in(&site, a4, "date = 2025-01-05", "date = 2025-02-01");
+    let moved = rebuilt_as_full(&site, &mut state, a4).unwrap();
     assert_eq!(moved.work.documents, 1, "{}", moved.work);
     let home = page(&moved.built, "index.html");
     assert_eq!(texts(&home, ".card h3 a")[0], "A4");
 
     // Its heading gone, a1's link to it is reported, as by a full build.
-    std::fs::write(
-        site.path(a4),
-        text.replace("date = 2025-01-05", "date = 2025-02-01")
-            .replace("## Part", "Not a heading any more"),
-    )
-    .unwrap();
-    let refused = state
-        .rebuild_changed(Some(&[a4.to_string()]))
-        .err()
-        .expect("a link to a missing heading is an error");
-    let full = kiji::build(site.root(), &site.options()).err().unwrap();
-    assert_eq!(refused.render(), full.render());
-    assert!(refused.render().contains("#part"), "{}", refused.render());
+    replace_in(&site, a4, "## Part", "Not a heading any more");
+    let Err(refused) = rebuilt_as_full(&site, &mut state, a4) else {
+        panic!("a link to a missing heading is an error");
+    };
+    assert!(refused.contains("#part"), "{refused}");
 }
 
 /// A new or deleted article takes the full path, but only the documents whose links
@@ -1154,28 +1149,8 @@ fn a_new_or_deleted_article_renders_again_only_the_links_it_changes() {
         "title = \"Sub b\"\ndate = 2024-01-01\nslug = \"sub-b\"",
         "Words.\n",
     );
-    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
-    state.rebuild().unwrap();
-    let rebuild = |state: &mut SiteState, file: &str| {
-        let built = state
-            .rebuild_changed(Some(&[file.to_string()]))
-            .map(Rebuilt::complete);
-        let full = kiji::build(site.root(), &site.options());
-        match (built, full) {
-            (Ok(built), Ok(full)) => {
-                assert_eq!(
-                    full.output.changed_paths(&built.built.output),
-                    Vec::<String>::new()
-                );
-                Ok(built)
-            }
-            (Err(a), Err(b)) => {
-                assert_eq!(a.render(), b.render());
-                Err(a.render())
-            }
-            (a, b) => panic!("incremental ok={}, full ok={}", a.is_ok(), b.is_ok()),
-        }
-    };
+    let mut state = built_once(&site);
+    let rebuild = |state: &mut SiteState, file: &str| rebuilt_as_full(&site, state, file);
 
     // An article no link finds: only it is rendered.
     site.article("a9.md", "title = \"A9\"\ndate = 2025-02-01", "New.\n");
@@ -1219,25 +1194,10 @@ fn a_title_edit_with_a_theme_of_its_own_timeline() {
         "layouts/timeline.html",
         &timeline.replace("dated event", "dated happening"),
     );
-    for i in 0..3 {
-        site.article(
-            &format!("a{i}.md"),
-            &format!(
-                "title = \"A{i}\"\ndate = 2025-01-0{}\n\n[[events]]\ndate = \"200{i}\"\ntitle = \"Event {i}\"",
-                i + 1
-            ),
-            "Plain words.\n",
-        );
-    }
-    let mut state = SiteState::new(site.root().to_path_buf(), site.options());
-    state.rebuild().unwrap();
+    articles_with_an_event(&site, 3, "");
+    let mut state = built_once(&site);
     let file = "content/articles/a1.md";
-    let text = std::fs::read_to_string(site.path(file)).unwrap();
-    std::fs::write(
-        site.path(file),
-        text.replace("title = \"A1\"", "title = \"A one\""),
-    )
-    .unwrap();
+    replace_in(&site, file, "title = \"A1\"", "title = \"A one\"");
     let built = front_matter_edit(&site, &mut state, file).built;
     let timeline = page(&built, "timeline/index.html");
     assert!(texts(&timeline, ".lede")[0].contains("dated happening"));
