@@ -778,6 +778,28 @@ impl Pages<'_> {
     }
 }
 
+/// Per event at its new place: what was kept for the event it is the same as (`at`,
+/// moved out of `kept`, not copied), or, for a new or changed one, `make` of it.
+fn moved_or_made<T: Send>(
+    kept: Vec<T>,
+    at: &[Option<usize>],
+    make: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
+    let mut kept: Vec<Option<T>> = kept.into_iter().map(Some).collect();
+    let made: Vec<Option<T>> = at
+        .par_iter()
+        .enumerate()
+        .map(|(i, was)| was.is_none().then(|| make(i)))
+        .collect();
+    made.into_iter()
+        .zip(at)
+        .map(|(new, was)| {
+            new.or_else(|| kept[was.expect("kept or made")].take())
+                .expect("each kept value is moved once")
+        })
+        .collect()
+}
+
 /// Whether the timeline pages are written by `native` (`Pages::native_chrome`).
 fn writes_timeline_natively(data: &SiteData<'_>) -> bool {
     data.theme.is_built_in("base.html") && data.theme.is_built_in("timeline.html")
@@ -843,45 +865,20 @@ impl Prepared {
     pub fn reevent(&mut self, data: &SiteData<'_>, at: &[Option<usize>]) -> Reevented {
         let (count, recent): (usize, Vec<usize>) =
             (self.events.len(), self.recent_events().collect());
-        let mut views: Vec<Option<EventView>> = std::mem::take(&mut self.events)
-            .into_iter()
-            .map(Some)
-            .collect();
-        let mut ld = std::mem::take(&mut self.event_ld);
-        let mut ics = std::mem::take(&mut self.event_ics);
-        let mut entries = std::mem::take(&mut self.event_entries);
-        let made: Vec<Option<EventView>> = (0..data.events.len())
-            .into_par_iter()
-            .map(|i| at[i].is_none().then(|| self.event_view(data, i)))
-            .collect();
-        self.events = made
-            .into_iter()
-            .zip(at)
-            .map(|(new, old)| {
-                new.or_else(|| views[old.expect("kept or made")].take())
-                    .expect("each kept view is moved once")
-            })
-            .collect();
-        self.event_ld = (0..data.events.len())
-            .map(|i| match at[i] {
-                Some(o) => std::mem::take(&mut ld[o]),
-                None => self.one_event_ld(data.config, i),
-            })
-            .collect();
+        self.events = moved_or_made(std::mem::take(&mut self.events), at, |i| {
+            self.event_view(data, i)
+        });
+        self.event_ld = moved_or_made(std::mem::take(&mut self.event_ld), at, |i| {
+            self.one_event_ld(data.config, i)
+        });
         let shared = crate::ical::Shared::new(data.config, data.today);
-        self.event_ics = (0..data.events.len())
-            .map(|i| match at[i] {
-                Some(o) => std::mem::take(&mut ics[o]),
-                None => crate::ical::event(&shared, &self.events[i]),
-            })
-            .collect();
+        self.event_ics = moved_or_made(std::mem::take(&mut self.event_ics), at, |i| {
+            crate::ical::event(&shared, &self.events[i])
+        });
         if writes_timeline_natively(data) {
-            self.event_entries = (0..data.events.len())
-                .map(|i| match at[i] {
-                    Some(o) => std::mem::take(&mut entries[o]),
-                    None => native::timeline_event_html(&self.events[i]),
-                })
-                .collect();
+            self.event_entries = moved_or_made(std::mem::take(&mut self.event_entries), at, |i| {
+                native::timeline_event_html(&self.events[i])
+            });
         }
         let tag_links = std::mem::take(&mut self.timeline_tag_links);
         self.timeline_tags = self.timeline_tags();
@@ -1374,19 +1371,13 @@ impl Pages<'_> {
         let out_path = format!("{}index.html", a.path());
         // Most of the dev server's 10,000 article pages are unchanged by a save: their
         // key is hashed from the views as written, the body by its fingerprint, and
-        // only a changed page builds Tera's context. A one-off build writes each.
-        let Some(cache) = self.pages else {
-            if let Some(chrome) = self.native_chrome(&["article.html"]) {
-                let html = native::article_page(chrome, &self.site_view(), &page, &view);
-                return Ok(native_page(out_path, html));
-            }
-            return self.render("article.html", out_path, page, |ctx| {
-                ctx.insert("article", &view)
-            });
-        };
+        // only a changed page is written. A one-off build writes each.
         let site = self.site_view();
-        view.content = "";
         if let Some(chrome) = self.native_chrome(&["article.html"]) {
+            let Some(cache) = self.pages else {
+                let html = native::article_page(chrome, &site, &page, &view);
+                return Ok(native_page(out_path, html));
+            };
             // The built-in page prints none of the site's counts: a new article or event
             // leaves the other pages' keys as they were.
             let counted = SiteView {
@@ -1395,6 +1386,7 @@ impl Pages<'_> {
                 event_count: 0,
                 ..site.clone()
             };
+            view.content = "";
             let key = crate::incremental::page_key(
                 "article.html",
                 &(&counted, &page, &view, r.html_fingerprint()),
@@ -1407,6 +1399,12 @@ impl Pages<'_> {
                 })
                 .map(|bytes| (out_path, bytes));
         }
+        let Some(cache) = self.pages else {
+            return self.render("article.html", out_path, page, |ctx| {
+                ctx.insert("article", &view)
+            });
+        };
+        view.content = "";
         let key = crate::incremental::page_key(
             "article.html",
             &(&site, &page, &view, r.html_fingerprint()),
@@ -1810,9 +1808,10 @@ impl Pages<'_> {
 
     /// Whether `path` is the page of a tag of the timeline as it is now.
     pub fn is_timeline_tag_page(&self, path: &str) -> bool {
-        self.timeline_tags
-            .iter()
-            .any(|t| path == format!("timeline/tags/{}/index.html", t.slug))
+        let slug = path
+            .strip_prefix("timeline/tags/")
+            .and_then(|rest| rest.strip_suffix("/index.html"));
+        slug.is_some_and(|slug| self.timeline_tags.iter().any(|t| t.slug == slug))
     }
 
     /// timeline.ics, as the timeline is now.
